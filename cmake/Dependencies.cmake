@@ -1,0 +1,15 @@
+# Every dependency comes from Debian's packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
+# Boost 1.74 only: cpprestsdk needs Boost <= 1.86 and Debian's newer Boost removes it.
+set(Boost_USE_DEBUG_RUNTIME OFF)
+find_package(Boost 1.74 EXACT REQUIRED COMPONENTS system)
+find_package(cpprestsdk REQUIRED)
+if(ATTACHE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
