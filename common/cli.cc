@@ -74,8 +74,8 @@ Result<ParsedArgs> CommandLine::parse(const std::vector<std::string>& args) cons
     }
     if (!inline_value) {
       if (i + 1 >= args.size()) {
-        return invalidArgument("option '--" + spec->name + "' needs a value <" +
-                               spec->value_name + ">");
+        return invalidArgument("option '--" + spec->name + "' needs a value <" + spec->value_name +
+                               ">");
       }
       inline_value = args[++i];
     }

@@ -127,8 +127,8 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv,
   p.pid_ = ::fork();
   if (p.pid_ == 0) {
     int null_fd = ::open("/dev/null", O_RDWR);
-    int log_fd = log_path.empty() ? null_fd
-                                  : ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int log_fd =
+        log_path.empty() ? null_fd : ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);

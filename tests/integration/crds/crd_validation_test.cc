@@ -19,7 +19,8 @@ class CrdValidationTest : public ::testing::Test {
 std::string CrdValidationTest::namespace_;
 
 TEST_F(CrdValidationTest, SamplesAreAcceptedAndListedInTheAttacheCategory) {
-  for (const char* sample : {"crds/samples/shardedservice.yaml", "crds/samples/servicebinding.yaml"}) {
+  for (const char* sample :
+       {"crds/samples/shardedservice.yaml", "crds/samples/servicebinding.yaml"}) {
     auto r = kubectl({"apply", "-n", namespace_, "-f", sourcePath(sample)});
     ASSERT_EQ(r.exit_code, 0) << sample << ": " << r.err;
   }
@@ -116,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"UnknownDistribution",
                     sharded(std::string(kOneShard) + "  distribution: roundrobin\n"),
                     "spec.distribution: Unsupported value: \"roundrobin\""},
-        InvalidCase{"ListenPortOutOfRange", sharded(std::string(kOneShard) + "  listenPort: 70000\n"),
+        InvalidCase{"ListenPortOutOfRange",
+                    sharded(std::string(kOneShard) + "  listenPort: 70000\n"),
                     "spec.listenPort: Invalid value: 70000: spec.listenPort in body should be less "
                     "than or equal to 65535"},
         InvalidCase{"OneCharacterHashTag", sharded(std::string(kOneShard) + "  hashTag: \"{\"\n"),
@@ -139,19 +141,22 @@ INSTANTIATE_TEST_SUITE_P(
                     "spec.timeoutMs in body should be greater than or equal to 1"},
         InvalidCase{"NoCandidates", binding("  listenPort: 5432\n  candidates: []\n"),
                     "at least one candidate is required"},
-        InvalidCase{"CandidateWithTwoSources",
-                    binding("  listenPort: 5432\n  candidates:\n"
-                            "  - {service: {name: pg, port: 5432}, external: {host: h, port: 1}}\n"),
-                    "each candidate sets exactly one of service, secretRef, provisionedService or "
-                    "external"},
+        InvalidCase{
+            "CandidateWithTwoSources",
+            binding("  listenPort: 5432\n  candidates:\n"
+                    "  - {service: {name: pg, port: 5432}, external: {host: h, port: 1}}\n"),
+            "each candidate sets exactly one of service, secretRef, provisionedService or "
+            "external"},
         InvalidCase{"EmptyCandidate", binding("  listenPort: 5432\n  candidates: [{}]\n"),
                     "each candidate sets exactly one of service"},
         InvalidCase{"TlsNameWithoutOriginate",
                     binding(std::string(kOneCandidate) + "  tls: {serverName: db.example.com}\n"),
                     "need tls.mode: originate"},
-        InvalidCase{"UnknownTlsMode", binding(std::string(kOneCandidate) + "  tls: {mode: strict}\n"),
+        InvalidCase{"UnknownTlsMode",
+                    binding(std::string(kOneCandidate) + "  tls: {mode: strict}\n"),
                     "spec.tls.mode: Unsupported value: \"strict\""},
-        InvalidCase{"MissingListenPort", binding("  candidates: [{external: {host: h, port: 1}}]\n"),
+        InvalidCase{"MissingListenPort",
+                    binding("  candidates: [{external: {host: h, port: 1}}]\n"),
                     "spec.listenPort: Required value"},
         InvalidCase{"ExternalWithoutPort",
                     binding("  listenPort: 1\n  candidates: [{external: {host: h}}]\n"),
