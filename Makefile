@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 CXX_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.h' '*.cc')
 
-.PHONY: help deps tools build release test test-unit lint fmt format-check tidy demo bench cluster-up cluster-down clean
+.PHONY: help deps tools build release test test-unit fuzz lint fmt format-check tidy demo bench cluster-up cluster-down clean
 
 help: ## this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ test-unit: deps ## only the unit tests (dev preset; no cluster)
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev -j $(JOBS)
 	@ctest --preset dev -j $(JOBS) -L unit $(CTEST_ARGS)
+
+fuzz: deps ## run every libFuzzer target briefly (FUZZ_SECONDS, default 20)
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),20)
+
+bench: release ## ambassador vs twemproxy side by side (see docs/BENCHMARKS.md)
+	@python3 bench/proxy_bench.py --ambassador build/release/bin/attache-ambassador
 
 fmt: ## clang-format every C++ file in place
 	@clang-format -i $(CXX_SOURCES)
