@@ -16,8 +16,8 @@ bool haveBinary(const std::string& name) {
 }
 
 RedisServer::RedisServer(const std::vector<std::string>& extra_args) : port(freePort()) {
-  args_ = {"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-           "--appendonly", "no"};
+  args_ = {"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+           "--save",       "",       "--appendonly",       "no"};
   args_.insert(args_.end(), extra_args.begin(), extra_args.end());
   restart();
 }
@@ -28,8 +28,8 @@ void RedisServer::restart() {
 }
 
 MemcachedServer::MemcachedServer() : port(freePort()) {
-  process = ChildProcess::start({"memcached", "-u", "nobody", "-l", "127.0.0.1", "-p",
-                                 std::to_string(port), "-U", "0"});
+  process = ChildProcess::start(
+      {"memcached", "-u", "nobody", "-l", "127.0.0.1", "-p", std::to_string(port), "-U", "0"});
   if (!waitForPort(port)) throw std::runtime_error("memcached did not start");
 }
 
@@ -107,7 +107,7 @@ size_t frameLength(const std::string& s, size_t pos = 0) {
   if (type == '$') {
     if (n < 0) return after - pos;
     return s.size() >= after + static_cast<size_t>(n) + 2 ? after + static_cast<size_t>(n) + 2 - pos
-                                                         : 0;
+                                                          : 0;
   }
   if (type == '*') {
     size_t p = after;
@@ -135,7 +135,8 @@ std::string TestClient::readReply(std::chrono::milliseconds timeout) {
   }
 }
 
-std::string TestClient::readUntil(const std::string& terminator, std::chrono::milliseconds timeout) {
+std::string TestClient::readUntil(const std::string& terminator,
+                                  std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (auto at = buf_.find(terminator); at != std::string::npos) {

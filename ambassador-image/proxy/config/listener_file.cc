@@ -83,9 +83,10 @@ Status readServers(const json& doc, PoolConfig& pool) {
     ServerConfig server;
     std::string address;
     int64_t port = 0;
-    for (auto st : {readField(s, "name", server.name, prefix),
-                    readField(s, "address", address, prefix), readField(s, "host", server.host, prefix),
-                    readField(s, "port", port, prefix), readField(s, "weight", server.weight, prefix)}) {
+    for (auto st :
+         {readField(s, "name", server.name, prefix), readField(s, "address", address, prefix),
+          readField(s, "host", server.host, prefix), readField(s, "port", port, prefix),
+          readField(s, "weight", server.weight, prefix)}) {
       if (!st.ok()) return st;
     }
     if (!address.empty()) {
@@ -106,8 +107,9 @@ Status readServers(const json& doc, PoolConfig& pool) {
 
 Status readEnums(const json& doc, PoolConfig& pool) {
   std::string protocol = "redis", distribution, hash;
-  for (auto st : {readField(doc, "protocol", protocol), readField(doc, "distribution", distribution),
-                  readField(doc, "hash", hash), readField(doc, "hashTag", pool.hash_tag)}) {
+  for (auto st :
+       {readField(doc, "protocol", protocol), readField(doc, "distribution", distribution),
+        readField(doc, "hash", hash), readField(doc, "hashTag", pool.hash_tag)}) {
     if (!st.ok()) return st;
   }
   if (pool.kind == ListenerKind::kBroker) {
@@ -135,13 +137,13 @@ Status readScalars(const json& doc, PoolConfig& pool) {
   pool.failure_limit = 1;
   pool.retry_timeout_ms = 2000;
   pool.timeout_ms = 400;
-  for (auto st : {readField(doc, "timeoutMs", pool.timeout_ms),
-                  readField(doc, "autoEject", pool.auto_eject),
-                  readField(doc, "failureLimit", pool.failure_limit),
-                  readField(doc, "retryTimeoutMs", pool.retry_timeout_ms),
-                  readField(doc, "serverConnections", pool.server_connections),
-                  readField(doc, "preconnect", pool.preconnect),
-                  readField(doc, "connectTimeoutMs", pool.connect_timeout_ms)}) {
+  for (auto st :
+       {readField(doc, "timeoutMs", pool.timeout_ms), readField(doc, "autoEject", pool.auto_eject),
+        readField(doc, "failureLimit", pool.failure_limit),
+        readField(doc, "retryTimeoutMs", pool.retry_timeout_ms),
+        readField(doc, "serverConnections", pool.server_connections),
+        readField(doc, "preconnect", pool.preconnect),
+        readField(doc, "connectTimeoutMs", pool.connect_timeout_ms)}) {
     if (!st.ok()) return st;
   }
   if (auto it = doc.find("auth"); it != doc.end() && !it->is_null()) {
@@ -172,8 +174,8 @@ Result<PoolConfig> parseListenerFile(std::string_view text) {
   auto hp = splitHostPort("listen", listen);
   if (!hp.ok()) return hp.error();
   std::tie(pool.listen_host, pool.listen_port) = *hp;
-  for (auto st : {readEnums(doc, pool), readScalars(doc, pool), readTls(doc, pool),
-                  readServers(doc, pool)}) {
+  for (auto st :
+       {readEnums(doc, pool), readScalars(doc, pool), readTls(doc, pool), readServers(doc, pool)}) {
     if (!st.ok()) return st.error();
   }
   if (auto st = validatePool(pool); !st.ok()) return st.error();
@@ -203,8 +205,10 @@ nlohmann::json poolToJson(const PoolConfig& pool) {
   } else {
     out["connectTimeoutMs"] = pool.connect_timeout_ms;
   }
-  out["tls"] = {{"enabled", pool.tls.enabled}, {"serverName", pool.tls.server_name},
-                {"caFile", pool.tls.ca_file}, {"clientCert", !pool.tls.cert_file.empty()}};
+  out["tls"] = {{"enabled", pool.tls.enabled},
+                {"serverName", pool.tls.server_name},
+                {"caFile", pool.tls.ca_file},
+                {"clientCert", !pool.tls.cert_file.empty()}};
   return out;
 }
 

@@ -30,9 +30,9 @@ struct ServerConfig {
 
 struct TlsConfig {
   bool enabled = false;
-  std::string server_name;    // SNI and the name to verify (default: the upstream host)
-  std::string ca_file;        // empty: system trust store
-  std::string cert_file;      // client certificate (mTLS), optional
+  std::string server_name;  // SNI and the name to verify (default: the upstream host)
+  std::string ca_file;      // empty: system trust store
+  std::string cert_file;    // client certificate (mTLS), optional
   std::string key_file;
   bool insecure_skip_verify = false;
   bool operator==(const TlsConfig&) const = default;

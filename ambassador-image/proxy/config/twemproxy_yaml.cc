@@ -135,13 +135,14 @@ Status applyBoolOrInt(const std::string& key, const YAML::Node& v, PoolConfig& p
     int PoolConfig::*field;
     long lo, hi;
   };
-  static const IntField kInts[] = {{"timeout", &PoolConfig::timeout_ms, -1, 86400000},
-                                   {"backlog", &PoolConfig::backlog, 1, 65535},
-                                   {"client_connections", &PoolConfig::client_connections, 0, 1 << 24},
-                                   {"server_connections", &PoolConfig::server_connections, 1, 1024},
-                                   {"server_retry_timeout", &PoolConfig::retry_timeout_ms, 0, 86400000},
-                                   {"server_failure_limit", &PoolConfig::failure_limit, 0, 1 << 20},
-                                   {"redis_db", &PoolConfig::redis_db, 0, 1 << 20}};
+  static const IntField kInts[] = {
+      {"timeout", &PoolConfig::timeout_ms, -1, 86400000},
+      {"backlog", &PoolConfig::backlog, 1, 65535},
+      {"client_connections", &PoolConfig::client_connections, 0, 1 << 24},
+      {"server_connections", &PoolConfig::server_connections, 1, 1024},
+      {"server_retry_timeout", &PoolConfig::retry_timeout_ms, 0, 86400000},
+      {"server_failure_limit", &PoolConfig::failure_limit, 0, 1 << 20},
+      {"redis_db", &PoolConfig::redis_db, 0, 1 << 20}};
   for (const auto& f : kInts) {
     if (key != f.key) continue;
     auto parsed = asInt(v, f.lo, f.hi);
@@ -209,8 +210,8 @@ Result<ServerConfig> parseServerLine(std::string_view line) {
     server.host = std::string(host);
   }
   if (server.name.empty()) {
-    server.name = server.port == 0 ? server.host
-                                   : routing::twemproxyServerName(server.host, server.port);
+    server.name =
+        server.port == 0 ? server.host : routing::twemproxyServerName(server.host, server.port);
   }
   return server;
 }

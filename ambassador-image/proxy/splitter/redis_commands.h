@@ -23,14 +23,24 @@ enum class RedisRoute : uint8_t {
 };
 
 enum class LocalCommand : uint8_t {
-  kNone, kPing, kEcho, kQuit, kSelect, kHello, kClient, kCommand, kAuth, kInfo, kReadonly
+  kNone,
+  kPing,
+  kEcho,
+  kQuit,
+  kSelect,
+  kHello,
+  kClient,
+  kCommand,
+  kAuth,
+  kInfo,
+  kReadonly
 };
 
 struct KeySpec {
-  int8_t first = 0;       // index of the first key (0: no keys)
-  int8_t last = 0;        // index of the last key; negative counts from the end (-1 = last arg)
-  int8_t step = 1;        // 2 for key/value pairs
-  int8_t numkeys_at = 0;  // EVAL-like: index of the key count; keys follow it
+  int8_t first = 0;          // index of the first key (0: no keys)
+  int8_t last = 0;           // index of the last key; negative counts from the end (-1 = last arg)
+  int8_t step = 1;           // 2 for key/value pairs
+  int8_t numkeys_at = 0;     // EVAL-like: index of the key count; keys follow it
   bool leading_key = false;  // ZUNIONSTORE-like: args[first] is a key before the numkeys list
 };
 

@@ -30,7 +30,7 @@ class LatencyHistogram {
 
 struct ServerStats {
   uint64_t requests = 0;
-  uint64_t errors = 0;    // connection failures, timeouts and garbage from this server
+  uint64_t errors = 0;  // connection failures, timeouts and garbage from this server
   uint64_t timeouts = 0;
   uint64_t ejections = 0;
   uint64_t connects = 0;

@@ -45,7 +45,8 @@ TEST(TwemproxyYamlTest, ParsesTheClassicShardedRedisSidecarConfig) {
 }
 
 TEST(TwemproxyYamlTest, AppliesTwemproxysDefaults) {
-  auto pools = parseTwemproxyYaml("a:\n  listen: 127.0.0.1:1\n  servers: [\"127.0.0.1:11211:1\"]\n");
+  auto pools =
+      parseTwemproxyYaml("a:\n  listen: 127.0.0.1:1\n  servers: [\"127.0.0.1:11211:1\"]\n");
   ASSERT_TRUE(pools.ok()) << pools.error().message;
   const auto& p = pools->front();
   EXPECT_EQ(p.protocol, Protocol::kMemcache);
@@ -114,12 +115,15 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadYaml{"UnknownHash", "p:\n  listen: 127.0.0.1:1\n  hash: sha1\n  servers: [\"h:1:1\"]\n",
                 "pool 'p': directive \"hash\""},
-        BadYaml{"UnknownDirective", "p:\n  listen: 127.0.0.1:1\n  colour: red\n  servers: [\"h:1:1\"]\n",
+        BadYaml{"UnknownDirective",
+                "p:\n  listen: 127.0.0.1:1\n  colour: red\n  servers: [\"h:1:1\"]\n",
                 "directive \"colour\" is unknown"},
         BadYaml{"NoListen", "p:\n  servers: [\"h:1:1\"]\n", "directive \"listen\" is missing"},
         BadYaml{"NoServers", "p:\n  listen: 127.0.0.1:1\n", "pool 'p': has no servers"},
-        BadYaml{"BadWeight", "p:\n  listen: 127.0.0.1:1\n  servers: [\"h:1:x\"]\n", "invalid weight"},
-        BadYaml{"BadPort", "p:\n  listen: 127.0.0.1:1\n  servers: [\"h:99999:1\"]\n", "invalid port"},
+        BadYaml{"BadWeight", "p:\n  listen: 127.0.0.1:1\n  servers: [\"h:1:x\"]\n",
+                "invalid weight"},
+        BadYaml{"BadPort", "p:\n  listen: 127.0.0.1:1\n  servers: [\"h:99999:1\"]\n",
+                "invalid port"},
         BadYaml{"BadBool", "p:\n  listen: 127.0.0.1:1\n  redis: maybe\n  servers: [\"h:1:1\"]\n",
                 "is not a boolean"},
         BadYaml{"BadTag", "p:\n  listen: 127.0.0.1:1\n  hash_tag: \"{\"\n  servers: [\"h:1:1\"]\n",
@@ -131,7 +135,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "p:\n  listen: 127.0.0.1:1\n  servers: [\"h:1:1\"]\nq:\n  listen: 127.0.0.1:1\n  "
                 "servers: [\"h:1:1\"]\n",
                 "used by another pool"},
-        BadYaml{"AuthWithoutRedis", "p:\n  listen: 127.0.0.1:1\n  redis_auth: x\n  servers: [\"h:1:1\"]\n",
+        BadYaml{"AuthWithoutRedis",
+                "p:\n  listen: 127.0.0.1:1\n  redis_auth: x\n  servers: [\"h:1:1\"]\n",
                 "redis_auth needs redis: true"},
         BadYaml{"NotYaml", "p: [unclosed", "invalid YAML"},
         BadYaml{"NotAMapping", "- a\n- b\n", "mapping of pool names"}),
@@ -169,17 +174,16 @@ TEST(ListenerFileTest, ErrorsNameTheField) {
     const char* json;
     const char* message;
   };
-  for (const Case& c : {Case{"[]", "a listener file is a JSON object"},
-                        Case{"{", "not valid JSON"},
-                        Case{R"({"listen": "127.0.0.1:1"})", "name: is required"},
-                        Case{R"({"name": "a", "listen": "x", "servers": []})", "listen: must be host:port"},
-                        Case{R"({"name": "a", "listen": "127.0.0.1:1", "servers": [{"address": "h"}]})",
-                             "servers[0].address: must be host:port"},
-                        Case{R"({"name": "a", "listen": "127.0.0.1:1", "hash": "sha", "servers": []})",
-                             "hash:"},
-                        Case{R"({"name": "a", "kind": "x", "listen": "127.0.0.1:1"})", "kind: must be"},
-                        Case{R"({"name": "a", "listen": "127.0.0.1:1", "timeoutMs": "1", "servers": []})",
-                             "timeoutMs: must be an integer"}}) {
+  for (const Case& c :
+       {Case{"[]", "a listener file is a JSON object"}, Case{"{", "not valid JSON"},
+        Case{R"({"listen": "127.0.0.1:1"})", "name: is required"},
+        Case{R"({"name": "a", "listen": "x", "servers": []})", "listen: must be host:port"},
+        Case{R"({"name": "a", "listen": "127.0.0.1:1", "servers": [{"address": "h"}]})",
+             "servers[0].address: must be host:port"},
+        Case{R"({"name": "a", "listen": "127.0.0.1:1", "hash": "sha", "servers": []})", "hash:"},
+        Case{R"({"name": "a", "kind": "x", "listen": "127.0.0.1:1"})", "kind: must be"},
+        Case{R"({"name": "a", "listen": "127.0.0.1:1", "timeoutMs": "1", "servers": []})",
+             "timeoutMs: must be an integer"}}) {
     auto r = parseListenerFile(c.json);
     ASSERT_FALSE(r.ok()) << c.json;
     EXPECT_NE(r.error().message.find(c.message), std::string::npos)

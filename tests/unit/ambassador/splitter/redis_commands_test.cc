@@ -37,9 +37,12 @@ TEST(RedisCommandsTest, FindsTheKeysOfEveryShape) {
 
 TEST(RedisCommandsTest, WrongArgumentCountsUseRedisWording) {
   std::vector<uint32_t> keys;
-  for (const std::vector<std::string_view>& args :
-       {std::vector<std::string_view>{"GET"}, {"GET", "a", "b"}, {"MSET", "a"},
-        {"MSET", "a", "1", "b"}, {"EVAL", "s", "3", "k"}, {"SET", "a"}}) {
+  for (const std::vector<std::string_view>& args : {std::vector<std::string_view>{"GET"},
+                                                    {"GET", "a", "b"},
+                                                    {"MSET", "a"},
+                                                    {"MSET", "a", "1", "b"},
+                                                    {"EVAL", "s", "3", "k"},
+                                                    {"SET", "a"}}) {
     auto st = collectKeys(*lookupRedisCommand(args[0]), args, keys);
     ASSERT_FALSE(st.ok()) << args[0];
     EXPECT_NE(st.error().message.find("wrong number of arguments"), std::string::npos);
