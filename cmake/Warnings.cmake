@@ -1,5 +1,6 @@
 # Project-wide compile options: warnings, sanitizers.
-add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unused-parameter)
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unused-parameter
+                    -Wno-missing-field-initializers)
 # Boost.Asio 1.74 and cpprestsdk headers are noisy under newer compilers.
 add_compile_definitions(BOOST_ASIO_NO_DEPRECATED BOOST_BIND_GLOBAL_PLACEHOLDERS)
 
