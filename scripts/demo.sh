@@ -32,3 +32,6 @@ spec:
     statefulSet: {name: sharded-redis, port: 6379}
     endpoints: [{name: a, host: redis-a, port: 6379}]
 YAML
+
+step "The sharding ambassador: what runs beside the app in every pod that uses 'cache'"
+scripts/demo-ambassador.sh "$ROOT/build/bin/attache-ambassador"

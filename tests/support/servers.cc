@@ -46,6 +46,23 @@ ChildProcess startAmbassador(const std::vector<std::string>& args, int wait_port
   return p;
 }
 
+std::string sanitizerReport(const std::string& log_path) {
+  std::string log = readFile(log_path);
+  std::string report;
+  size_t pos = 0;
+  while (pos < log.size()) {
+    size_t eol = log.find('\n', pos);
+    if (eol == std::string::npos) eol = log.size();
+    std::string_view line(log.data() + pos, eol - pos);
+    if (line.find("Sanitizer") != std::string_view::npos ||
+        line.find("runtime error:") != std::string_view::npos) {
+      report.append(line).append("\n");
+    }
+    pos = eol + 1;
+  }
+  return report;
+}
+
 TestClient::TestClient(int port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -33,6 +33,10 @@ ChildProcess startAmbassador(const std::vector<std::string>& args, int wait_port
                              const std::string& log_path = "");
 std::string ambassadorBinary();
 
+// Lines of a sanitizer report (ASan, UBSan, LSan) in a process log; "" when clean. Tests stop
+// the processes they started, then assert this is empty so a child's memory error fails them.
+std::string sanitizerReport(const std::string& log_path);
+
 // A blocking TCP client for tests.
 class TestClient {
  public:
