@@ -131,6 +131,17 @@ Request* ClientConnection::newRequest() {
   return r;
 }
 
+// A fan-out part of `parent` bound for shard `server`.
+Request* ClientConnection::addPart(Request* parent, int server) {
+  Request* part = loop_.requests.acquire();
+  part->parent = parent;
+  part->server = server;
+  part->start_ns = parent->start_ns;
+  part->mc_command = parent->mc_command;
+  parent->children.push_back(part);
+  return part;
+}
+
 void ClientConnection::maybeSwitchPool() {
   if (next_pool_ != nullptr && queued_ == 0) {
     --pool_->stats().client_connections;

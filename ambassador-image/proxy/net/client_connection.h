@@ -50,6 +50,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
   // Reply order.
   Request* newRequest();
+  Request* addPart(Request* parent, int server);
   void pushLocal(Request* r);
   void writeDone();
 

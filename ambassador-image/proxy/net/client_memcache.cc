@@ -91,12 +91,7 @@ void ClientConnection::memcacheMultiGet(Request* r) {
     int& part = part_of_server_[static_cast<size_t>(server)];
     if (part < 0) {
       part = static_cast<int>(r->children.size());
-      Request* child = loop_.requests.acquire();
-      child->parent = r;
-      child->server = server;
-      child->start_ns = r->start_ns;
-      child->mc_command = mc_.command;
-      r->children.push_back(child);
+      addPart(r, server);
       part_keys.emplace_back();
     }
     part_keys[static_cast<size_t>(part)].push_back(key);
@@ -121,12 +116,7 @@ void ClientConnection::memcacheFanout(Request* r, std::string_view raw) {
   r->merge = Merge::kMcAllOk;
   r->mc_command = mc_.command;
   for (int s = 0; s < n; ++s) {
-    Request* child = loop_.requests.acquire();
-    child->parent = r;
-    child->server = s;
-    child->start_ns = r->start_ns;
-    child->mc_command = mc_.command;
-    r->children.push_back(child);
+    addPart(r, s);
   }
   r->pending = static_cast<uint32_t>(n);
   for (int s = 0; s < n; ++s) pool_->send(s, id_, r->children[static_cast<size_t>(s)], raw);

@@ -119,11 +119,7 @@ void ClientConnection::redisMulti(Request* r, const RedisCommand& cmd) {
     int& part = part_of_server_[static_cast<size_t>(server)];
     if (part < 0) {
       part = static_cast<int>(r->children.size());
-      Request* child = loop_.requests.acquire();
-      child->parent = r;
-      child->server = server;
-      child->start_ns = r->start_ns;
-      r->children.push_back(child);
+      addPart(r, server);
     }
     r->key_map.emplace_back(static_cast<uint32_t>(part), 0);
     part_keys_.emplace_back(static_cast<uint32_t>(part), k);
@@ -153,11 +149,7 @@ void ClientConnection::redisFanout(Request* r, const RedisCommand& cmd) {
   codec::appendCommand(scratch_, std::span<const std::string_view>(resp_.args));
   const int n = static_cast<int>(pool_->serverCount());
   for (int s = 0; s < n; ++s) {
-    Request* child = loop_.requests.acquire();
-    child->parent = r;
-    child->server = s;
-    child->start_ns = r->start_ns;
-    r->children.push_back(child);
+    addPart(r, s);
   }
   r->pending = static_cast<uint32_t>(n);
   for (int s = 0; s < n; ++s) pool_->send(s, id_, r->children[static_cast<size_t>(s)], scratch_);
