@@ -32,12 +32,30 @@ def yaml(name, port, redis, servers):
     return "\n".join(lines) + "\n"
 
 
+MGET10 = ["MGET"] + [f"key:__rand_int__:{i}" for i in range(10)]
+
+
 def redis_benchmark(port, test, pipeline, requests, clients):
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", test, "-n", str(requests),
-                          "-c", str(clients), "-P", str(pipeline), "-q", "-r", "100000"],
-                         capture_output=True, text=True, timeout=600).stdout
+    cmd = ["redis-benchmark", "-p", str(port), "-n", str(requests), "-c", str(clients),
+           "-P", str(pipeline), "-q", "-r", "100000"]
+    cmd += MGET10 if test == "mget" else ["-t", test]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
     rates = re.findall(r"([0-9.]+) requests per second", out.replace("\r", "\n"))
     return float(rates[-1]) if rates else 0.0
+
+
+def first_reply(port, started, timeout=10):
+    """Milliseconds from process start to the first GET answered through the proxy."""
+    deadline = started + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                c.sendall(b"*2\r\n$3\r\nGET\r\n$5\r\nprobe\r\n")
+                if c.recv(64).startswith(b"$"):
+                    return (time.time() - started) * 1000
+        except OSError:
+            time.sleep(0.0005)
+    raise RuntimeError(f"no reply on {port}")
 
 
 def memcaslap(port, seconds, concurrency):
@@ -77,6 +95,7 @@ def main():
             wait_port(p)
 
         proxies = {}
+        first_reply_ms = {}
         for name, binary in (("ambassador", [args.ambassador]), ("nutcracker", ["nutcracker"])):
             rport, mport = free_port(), free_port()
             conf = os.path.join(tmp, f"{name}.yml")
@@ -88,15 +107,16 @@ def main():
                 argv += ["-s", str(free_port()), "-o", os.path.join(tmp, "nutcracker.log")]
             else:
                 argv += ["--log-level", "warn"]
+            started = time.time()
             p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(p)
-            wait_port(rport)
+            first_reply_ms[name] = first_reply(rport, started)
             wait_port(mport)
             proxies[name] = (p, rport, mport)
 
         direct = redis_ports[0]
         results = []  # (workload, name, rps, cpu_us_per_request)
-        workloads = [("GET", 1), ("SET", 1), ("GET", 16), ("SET", 16), ("MSET", 16)]
+        workloads = [("GET", 1), ("SET", 1), ("GET", 16), ("SET", 16), ("MSET", 16), ("MGET", 16)]
         for rnd in range(args.rounds):
             for test, pipeline in workloads:
                 label = f"redis {test} -P {pipeline}"
@@ -105,7 +125,7 @@ def main():
                     rps = redis_benchmark(rport, test.lower(), pipeline, args.requests, args.clients)
                     used = cpu_seconds(p.pid) - before
                     results.append((label, name, rps, used * 1e6 / args.requests))
-                if rnd == 0 and test in ("GET", "SET"):
+                if rnd == 0 and test in ("GET", "SET", "MGET"):
                     rps = redis_benchmark(direct, test.lower(), pipeline, args.requests, args.clients)
                     results.append((label, "direct (1 redis)", rps, 0.0))
             for name, (p, _, mport) in proxies.items():
@@ -131,7 +151,8 @@ def main():
         for label, ratio in ratios:
             print(f"  {label:28} {ratio:5.2f}x")
         for name, (p, _, _) in proxies.items():
-            print(f"peak RSS {name}: {peak_rss_mib(p.pid):.1f} MiB")
+            print(f"peak RSS {name}: {peak_rss_mib(p.pid):.1f} MiB; "
+                  f"first reply {first_reply_ms[name]:.1f} ms after start")
     finally:
         for p in procs:
             p.terminate()
