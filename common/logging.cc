@@ -2,6 +2,8 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <mutex>
+
 namespace attache {
 
 Status setupLogging(std::string_view level) {
@@ -15,7 +17,11 @@ Status setupLogging(std::string_view level) {
   return {};
 }
 
+// Serialized: two threads asking for a new component's logger at once must not both register
+// it (spdlog throws on the second registration).
 std::shared_ptr<spdlog::logger> componentLogger(const std::string& name) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   if (auto existing = spdlog::get(name)) return existing;
   auto logger = spdlog::stderr_color_mt(name);
   logger->set_level(spdlog::get_level());
