@@ -7,7 +7,8 @@ set -euo pipefail
 SECONDS_PER_TARGET="${1:-20}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-TARGETS=(resp_request_fuzz resp_reply_fuzz memcache_request_fuzz memcache_reply_fuzz)
+TARGETS=(resp_request_fuzz resp_reply_fuzz memcache_request_fuzz memcache_reply_fuzz
+         admission_review_fuzz)
 
 cmake --preset fuzz >/dev/null
 # Only the fuzz targets (and the codec they test): the rest of the tree is not needed here.

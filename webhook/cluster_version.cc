@@ -1,0 +1,69 @@
+#include "webhook/cluster_version.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "webhook/https_client.h"
+#include "webhook/json_util.h"
+
+namespace attache::webhook {
+namespace {
+
+// The leading decimal number of `s` ("29+" -> 29), or -1.
+int leadingNumber(const std::string& s) {
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) return -1;
+  return std::atoi(s.c_str());
+}
+
+}  // namespace
+
+Result<ServerVersion> parseServerVersion(const nlohmann::json& version) {
+  ServerVersion out;
+  out.git_version = stringMember(version, "gitVersion");
+  out.major = leadingNumber(stringMember(version, "major"));
+  out.minor = leadingNumber(stringMember(version, "minor"));
+  if (out.major < 0 || out.minor < 0) {
+    // "v1.34.4" -> 1, 34
+    std::string v = out.git_version;
+    if (!v.empty() && v[0] == 'v') v = v.substr(1);
+    auto dot = v.find('.');
+    out.major = leadingNumber(v);
+    out.minor = dot == std::string::npos ? -1 : leadingNumber(v.substr(dot + 1));
+  }
+  if (out.major < 0 || out.minor < 0) {
+    return invalidArgument("the API server's /version has no usable major/minor");
+  }
+  return out;
+}
+
+bool supportsNativeSidecars(const ServerVersion& version) {
+  return version.major > 1 || (version.major == 1 && version.minor >= 29);
+}
+
+Result<ServerVersion> fetchServerVersion(const kube::ClusterConfig& config) {
+  HttpsClientOptions options;
+  options.ca_pem = config.ca_pem;
+  options.client_cert_pem = config.client_cert_pem;
+  options.client_key_pem = config.client_key_pem;
+  options.insecure_skip_verify = config.insecure_skip_verify;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string token = config.token;
+  if (token.empty() && !config.token_file.empty()) {
+    auto read = kube::readTextFile(config.token_file, "token file");
+    if (read) token = *read;
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+  }
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  auto res = httpsGet(config.server, "/version", options, headers);
+  if (!res) return res.error();
+  if (res->status != 200) {
+    return unavailable("GET /version: HTTP " + std::to_string(res->status));
+  }
+  auto doc = nlohmann::json::parse(res->body, nullptr, false);
+  if (doc.is_discarded()) return unavailable("GET /version: not JSON");
+  return parseServerVersion(doc);
+}
+
+}  // namespace attache::webhook
