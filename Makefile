@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 CXX_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.h' '*.cc')
 
-.PHONY: help deps tools build release test test-unit fuzz lint fmt format-check tidy demo bench cluster-up cluster-down clean
+.PHONY: help deps tools build release test test-unit fuzz lint fmt format-check tidy demo images bench cluster-up cluster-down clean
 
 help: ## this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,8 +52,11 @@ tidy: build ## clang-tidy (curated checks, .clang-tidy) over the project's sourc
 
 lint: format-check tidy ## format-check + clang-tidy
 
-demo: tools build ## the whole story on a local control plane (see README)
+demo: tools ## the whole story on a local control plane: operator, webhook, redis shards, an injected pod (see README)
 	@scripts/demo.sh
+
+images: build ## container images from build/bin (FROM scratch, no registry needed): attache/attache-{ambassador,operator,webhook}:<version>
+	@scripts/build-images.sh --bin-dir build/bin
 
 cluster-up: tools ## start the local control plane (prints export KUBECONFIG=...)
 	@scripts/local-cluster.sh up

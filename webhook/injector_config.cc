@@ -44,7 +44,7 @@ double suffixMultiplier(std::string_view suffix, bool* ok) {
 
 InjectorConfig InjectorConfig::defaults() {
   InjectorConfig cfg;
-  cfg.proxy_image = std::string("attache-ambassador:") + ATTACHE_VERSION;
+  cfg.proxy_image = std::string("attache/attache-ambassador:") + ATTACHE_VERSION;
   cfg.injector_version = ATTACHE_VERSION;
   return cfg;
 }

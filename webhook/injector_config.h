@@ -22,7 +22,7 @@ struct ProxyResources {
 };
 
 struct InjectorConfig {
-  std::string proxy_image;  // default: attache-ambassador:<version>
+  std::string proxy_image;  // default: attache/attache-ambassador:<version>
   std::string image_pull_policy = "IfNotPresent";
   SidecarMode sidecar_mode = SidecarMode::kNative;
   // The admin endpoint listens on 0.0.0.0:<admin_port> so that the kubelet's httpGet probes

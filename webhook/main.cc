@@ -1,5 +1,6 @@
 // attache-webhook: the mutating admission webhook that injects an ambassador sidecar into
 // opted-in pods; `attache-webhook inject -f pod.yaml` does the same offline.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -37,8 +38,8 @@ CommandLine makeCommandLine() {
       .add({"output", 'o', "FORMAT", "inject: yaml or json (default: the input's)", ""})
       .add({"resources", 0, "PATH", "inject: ShardedService/ServiceBinding manifests", ""})
       .add({"pod-namespace", 0, "NS", "inject: namespace of objects without one", "default"})
-      .add({"proxy-image", 0, "IMAGE", "ambassador image (default: attache-ambassador:<version>)",
-            ""})
+      .add({"proxy-image", 0, "IMAGE",
+            "ambassador image (default: attache/attache-ambassador:<version>)", ""})
       .add({"proxy-image-pull-policy", 0, "POLICY", "Always, IfNotPresent, Never", "IfNotPresent"})
       .add({"proxy-admin-port", 0, "PORT", "ambassador admin port (probes, metrics)", "15000"})
       .add({"proxy-log-level", 0, "LEVEL", "ambassador log level", "info"})
@@ -49,6 +50,8 @@ CommandLine makeCommandLine() {
       .add({"proxy-uid", 0, "UID", "ambassador runAsUser/runAsGroup", "65532"})
       .add({"native-sidecar", 0, "MODE", "auto (API server >= 1.29), true, false", "auto"})
       .add({"service-binding-root", 0, "PATH", "default $SERVICE_BINDING_ROOT", "/bindings"})
+      .add({"exclude-namespaces", 0, "NS,NS", "namespaces never injected (besides Attache's own)",
+            "kube-system,kube-public,kube-node-lease"})
       .add({"tls-cert-file", 0, "PATH", "serving certificate (cert-manager); reloaded on change",
             ""})
       .add({"tls-key-file", 0, "PATH", "its private key", ""})
@@ -85,6 +88,14 @@ Result<InjectorConfig> injectorConfigFromArgs(const ParsedArgs& args) {
   cfg.resources = {args.get("proxy-cpu-request"), args.get("proxy-cpu-limit"),
                    args.get("proxy-memory-request"), args.get("proxy-memory-limit")};
   cfg.service_binding_root = args.get("service-binding-root");
+  cfg.excluded_namespaces.clear();
+  std::string list = args.get("exclude-namespaces");
+  for (size_t start = 0; start <= list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string item = list.substr(start, comma - start);
+    if (!item.empty()) cfg.excluded_namespaces.push_back(item);
+    start = comma + 1;
+  }
   std::string ns = args.get("namespace");
   if (ns.empty() && std::getenv("POD_NAMESPACE") != nullptr) ns = std::getenv("POD_NAMESPACE");
   if (!ns.empty()) cfg.own_namespace = ns;
