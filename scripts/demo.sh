@@ -3,7 +3,8 @@
 # 127.0.0.1). The operator and webhook run as local processes; three redis-servers on
 # 127.0.0.2-4:6379 stand in for the pods of StatefulSet sharded-redis (Pod objects whose status
 # carries those IPs); an annotated pod gets its ambassador from the webhook, and that ambassador
-# runs here exactly as injected (scripts/run-sidecar.py plays the kubelet's part).
+# runs here exactly as injected (scripts/run-sidecar.py plays the kubelet's part). Last, a
+# ServiceBinding brokers to the candidate this environment has, and switches when that changes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${ATTACHE_BIN_DIR:-$ROOT/build/bin}"
@@ -215,5 +216,47 @@ for i in $(seq 1 3000); do printf 'SET back:%d x\r\n' "$i"; done | redis-cli -p 
 say "sharded-redis-1 holds $(redis-cli -h 127.0.0.3 dbsize) keys again"
 kubectl wait --for=condition=Ready shardedservice/cache -n "$NS" --timeout=20s >/dev/null
 say "status: $(kubectl get shardedservice cache -n "$NS" -o jsonpath='{.status.readyShards}/{.status.totalShards} ready')"
+
+step "ServiceBinding: the same manifest in every environment"
+redis-server --bind 127.0.0.5 --port 6379 --save '' --appendonly no --logfile "$WORK/redis-saas.log" &
+REDIS_PIDS+=($!)
+for _ in $(seq 50); do redis-cli -h 127.0.0.5 ping >/dev/null 2>&1 && break; sleep 0.1; done
+SESS=$(free_port)
+kubectl apply -n "$NS" -f - >/dev/null <<YAML
+apiVersion: attache.dev/v1alpha1
+kind: ServiceBinding
+metadata: {name: sessions}
+spec:
+  listenPort: $SESS
+  candidates:
+    - service: {name: sessions-redis, port: 6379}    # the in-cluster one, absent here
+    - external: {host: 127.0.0.5, port: 6379}        # stands in for a managed Redis
+YAML
+kubectl wait --for=condition=Ready servicebinding/sessions -n "$NS" --timeout=20s >/dev/null
+say "selected: $(kubectl get servicebinding sessions -n "$NS" -o jsonpath='candidate {.status.selected.candidate} ({.status.selected.source}) -> {.status.selected.host}:{.status.selected.port}')"
+kubectl apply -n "$NS" -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations: {attache.dev/inject: "true", attache.dev/bindings: sessions}
+spec:
+  containers: [{name: web, image: "shop/web:1"}]
+YAML
+WEB_ADMIN=$(free_port)
+python3 scripts/run-sidecar.py "$NS/web" --root "$WORK/web" --admin "127.0.0.1:$WEB_ADMIN" \
+  >"$WORK/web-ambassador.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$WEB_ADMIN/readyz"
+say "pod web: $(kubectl get pod web -n "$NS" -o jsonpath='{.spec.containers[0].env[0].name}={.spec.containers[0].env[0].value}'); SET through it -> $(redis-cli -p "$SESS" set session:42 alice)"
+say "the managed Redis now holds session:42 = $(redis-cli -h 127.0.0.5 get session:42)"
+kubectl apply -n "$NS" -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: sessions-redis}
+spec: {ports: [{port: 6379}]}
+YAML
+sleep 1
+say "in a cluster that has Service sessions-redis, the same binding selects: $(kubectl get servicebinding sessions -n "$NS" -o jsonpath='candidate {.status.selected.candidate} ({.status.selected.source}) -> {.status.selected.host}:{.status.selected.port}')"
 
 step "Done in $(( $(date +%s) - START )) s"
