@@ -1,6 +1,9 @@
-"""Helpers shared by the benchmark scripts: ports, process CPU time and peak memory."""
+"""Helpers shared by the benchmark scripts: ports, process CPU time, peak memory, clean-up."""
+import argparse
 import os
+import shutil
 import socket
+import subprocess
 import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -38,3 +41,32 @@ def peak_rss_mib(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def stop_all(procs, tmp_dir, timeout=5):
+    """Terminates the benchmark's processes (SIGKILL after `timeout` s) and removes tmp_dir."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def common_args():
+    """An argument parser with the options every benchmark takes."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ambassador", default="build/release/bin/attache-ambassador")
+    ap.add_argument("--requests", type=int, default=200000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=2)
+    return ap
+
+
+def check_tools(tools):
+    """Exits with a clear message when a tool the benchmark runs is not installed."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)} not installed (scripts/install-deps.sh)")

@@ -11,10 +11,8 @@ microseconds per request (from /proc/<pid>/stat) and peak RSS.
 
 Usage: bench/broker_bench.py [--ambassador build/release/bin/attache-ambassador] [--requests N]
 """
-import argparse
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +20,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import cpu_seconds, free_port, peak_rss_mib, wait_port  # noqa: E402
+from benchlib import (check_tools, common_args, cpu_seconds, free_port,  # noqa: E402
+                      peak_rss_mib, stop_all, wait_port)
 
 
 def openssl(*args):
@@ -159,29 +158,16 @@ def report(results, amb, hap):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ambassador", default="build/release/bin/attache-ambassador")
-    ap.add_argument("--requests", type=int, default=200000)
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap = common_args()
     args = ap.parse_args()
-    for tool in ("redis-server", "redis-benchmark", "haproxy", "openssl"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed (scripts/install-deps.sh)")
+    check_tools(("redis-server", "redis-benchmark", "haproxy", "openssl"))
     tmp = tempfile.mkdtemp(prefix="attache-broker-bench-")
     procs = []
     try:
         results, amb, hap = run(args, tmp, procs)
         report(results, amb, hap)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_all(procs, tmp, timeout=15)
 
 
 if __name__ == "__main__":

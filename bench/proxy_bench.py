@@ -9,10 +9,8 @@ requests/s, the ratio ambassador/nutcracker, the proxy's CPU microseconds per re
 
 Usage: bench/proxy_bench.py [--ambassador build/release/bin/attache-ambassador] [--requests N]
 """
-import argparse
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +18,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import cpu_seconds, free_port, peak_rss_mib, wait_port  # noqa: E402
+from benchlib import (check_tools, common_args, cpu_seconds, free_port,  # noqa: E402
+                      peak_rss_mib, stop_all, wait_port)
 
 
 def yaml(name, port, redis, servers):
@@ -68,16 +67,10 @@ def memcaslap(port, seconds, concurrency):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ambassador", default="build/release/bin/attache-ambassador")
-    ap.add_argument("--requests", type=int, default=200000)
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap = common_args()
     ap.add_argument("--memcached-seconds", type=int, default=5)
     args = ap.parse_args()
-    for tool in ("redis-server", "memcached", "nutcracker", "redis-benchmark", "memcaslap"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed (scripts/install-deps.sh)")
+    check_tools(("redis-server", "memcached", "nutcracker", "redis-benchmark", "memcaslap"))
 
     tmp = tempfile.mkdtemp(prefix="attache-bench-")
     procs = []
@@ -154,14 +147,7 @@ def main():
             print(f"peak RSS {name}: {peak_rss_mib(p.pid):.1f} MiB; "
                   f"first reply {first_reply_ms[name]:.1f} ms after start")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_all(procs, tmp)
 
 
 if __name__ == "__main__":

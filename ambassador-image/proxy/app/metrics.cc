@@ -75,6 +75,15 @@ std::string renderMetrics(const std::vector<net::ListenerView>& listeners,
                             "Times a shard was ejected from the ring.", MetricType::Counter);
   auto s_conns =
       family("attache_server_connections", "Open connections to a shard.", MetricType::Gauge);
+  auto s_connect_failures =
+      family("attache_server_connect_failures_total",
+             "Failed connects (resolve, refused, timeout) per shard.", MetricType::Counter);
+  auto s_handshake_failures =
+      family("attache_server_handshake_failures_total",
+             "Failed TLS handshakes (certificate, name, protocol) per shard.", MetricType::Counter);
+  auto tls_reloads =
+      family("attache_listener_tls_reloads_total",
+             "TLS credentials re-read after their files changed, by result.", MetricType::Counter);
   auto s_up =
       family("attache_server_up", "1 when the shard is usable, 0 when ejected or unreachable.",
              MetricType::Gauge);
@@ -91,6 +100,10 @@ std::string renderMetrics(const std::vector<net::ListenerView>& listeners,
     addValue(proto, ll, static_cast<double>(st.protocol_errors));
     addValue(clients, ll, static_cast<double>(st.client_connections));
     addHistogram(latency, ll, st.latency);
+    addValue(tls_reloads, {{"listener", l.config->name}, {"result", "success"}},
+             static_cast<double>(st.tls_reloads));
+    addValue(tls_reloads, {{"listener", l.config->name}, {"result", "failure"}},
+             static_cast<double>(st.tls_reload_failures));
     for (int i = 0; i < static_cast<int>(l.pool->serverCount()); ++i) {
       auto& ss = l.pool->serverStats(i);
       std::vector<ClientMetric::Label> sl{{"listener", l.config->name},
@@ -100,6 +113,8 @@ std::string renderMetrics(const std::vector<net::ListenerView>& listeners,
       addValue(s_timeouts, sl, static_cast<double>(ss.timeouts));
       addValue(s_ejections, sl, static_cast<double>(ss.ejections));
       addValue(s_conns, sl, static_cast<double>(ss.connections));
+      addValue(s_connect_failures, sl, static_cast<double>(ss.connect_failures));
+      addValue(s_handshake_failures, sl, static_cast<double>(ss.handshake_failures));
       addValue(s_up, sl, l.pool->serverUp(i) ? 1 : 0);
       addHistogram(s_latency, sl, ss.latency);
     }
@@ -118,9 +133,12 @@ std::string renderMetrics(const std::vector<net::ListenerView>& listeners,
   auto inflight =
       family("attache_requests_in_flight", "Requests awaiting a reply.", MetricType::Gauge);
   addValue(inflight, {}, static_cast<double>(requests_in_flight));
-  std::vector<MetricFamily> all{requests, errors,     proto,       clients, latency, s_requests,
-                                s_errors, s_timeouts, s_ejections, s_conns, s_up,    s_latency,
-                                reloads,  last,       invalid,     inflight};
+  std::vector<MetricFamily> all;
+  for (auto* f : {&requests, &errors, &proto, &clients, &latency, &tls_reloads, &s_requests,
+                  &s_errors, &s_timeouts, &s_ejections, &s_conns, &s_connect_failures,
+                  &s_handshake_failures, &s_up, &s_latency, &reloads, &last, &invalid, &inflight}) {
+    all.push_back(std::move(*f));
+  }
   for (auto& f : broker::brokerMetricFamilies(brokers)) all.push_back(std::move(f));
   return prometheus::TextSerializer().Serialize(all);
 }

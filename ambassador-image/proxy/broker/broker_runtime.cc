@@ -38,7 +38,9 @@ BrokerRuntime::BrokerRuntime(asio::io_context& io, config::PoolConfig cfg,
       upstreams_(cfg_.servers, cfg_.retry_timeout_ms),
       stats_(std::make_shared<BrokerStats>()),
       probe_timer_(io),
-      alive_(std::make_shared<int>(0)) {}
+      alive_(std::make_shared<int>(0)) {
+  limits_.idle_timeout = std::chrono::milliseconds(cfg_.idle_timeout_ms);
+}
 
 BrokerRuntime::~BrokerRuntime() { shutdown(false); }
 
@@ -65,6 +67,7 @@ Status BrokerRuntime::reconfigure(const config::PoolConfig& cfg) {
   const auto before = upstreams_.candidates();
   upstreams_.update(cfg.servers, cfg.retry_timeout_ms);
   cfg_ = cfg;
+  limits_.idle_timeout = std::chrono::milliseconds(cfg_.idle_timeout_ms);
   for (const auto& c : upstreams_.candidates()) {
     if (std::find(before.begin(), before.end(), c) == before.end()) probe(c);
   }

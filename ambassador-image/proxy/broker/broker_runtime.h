@@ -21,6 +21,7 @@ namespace attache::ambassador::broker {
 
 class BrokerRuntime {
  public:
+  // `limits` sizes the sessions; their idle timeout comes from cfg.idle_timeout_ms.
   BrokerRuntime(asio::io_context& io, config::PoolConfig cfg, std::shared_ptr<spdlog::logger> log,
                 SessionLimits limits = {});
   ~BrokerRuntime();
@@ -29,8 +30,8 @@ class BrokerRuntime {
 
   // Loads the TLS credentials and probes the candidates; the error names the bad field.
   Status start();
-  // A reloaded configuration for new connections; open ones keep their upstream. An invalid
-  // TLS setting keeps the previous configuration.
+  // A reloaded configuration for new connections; open ones keep their upstream and their
+  // idle timeout. An invalid TLS setting keeps the previous configuration.
   Status reconfigure(const config::PoolConfig& cfg);
 
   // Takes ownership of an accepted, non-blocking client socket.

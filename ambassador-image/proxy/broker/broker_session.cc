@@ -64,7 +64,7 @@ BrokerSession::~BrokerSession() { close(); }
 void BrokerSession::start() {
   keepalive_ = shared_from_this();
   last_activity_ = std::chrono::steady_clock::now();
-  armIdleTimer(limits_.idle_timeout);
+  if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
   pump();
 }
 

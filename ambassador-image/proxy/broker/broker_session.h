@@ -37,6 +37,7 @@ struct BrokerStats {
 
 struct SessionLimits {
   size_t buffer_bytes = 64 * 1024;  // per direction
+  // 0: never. A BrokerRuntime takes it from its listener's PoolConfig::idle_timeout_ms.
   std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};
   size_t max_bytes_per_turn = 1 << 20;  // then yield to other connections
 };

@@ -7,6 +7,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr int64_t kMaxInt = 86400000;  // a day in milliseconds bounds every integer field
+
 Error fieldError(const std::string& field, const std::string& why) {
   return invalidArgument(field + ": " + why);
 }
@@ -22,7 +24,9 @@ Status readField(const json& obj, const char* key, T& out, const std::string& pr
   } else if constexpr (std::is_integral_v<T>) {
     if (!it->is_number_integer()) return fieldError(prefix + key, "must be an integer");
     auto v = it->template get<int64_t>();
-    if (v < 0 || v > 86400000) return fieldError(prefix + key, "is out of range");
+    if (v < 0 || v > kMaxInt) {
+      return fieldError(prefix + key, "is out of range (0-" + std::to_string(kMaxInt) + ")");
+    }
     out = static_cast<T>(v);
   } else {
     if (!it->is_string()) return fieldError(prefix + key, "must be a string");
@@ -58,6 +62,10 @@ Status readTls(const json& doc, PoolConfig& pool) {
     return fieldError("tls.mode", "must be \"originate\" or \"disable\"");
   }
   pool.tls.enabled = mode == "originate";
+  if (auto e = it->find("enabled");
+      e != it->end() && e->is_boolean() && !mode.empty() && e->get<bool>() != pool.tls.enabled) {
+    return fieldError("tls.enabled", "contradicts tls.mode \"" + mode + "\"");
+  }
   for (auto st : {readField(*it, "enabled", pool.tls.enabled, "tls."),
                   readField(*it, "serverName", pool.tls.server_name, "tls."),
                   readField(*it, "caFile", pool.tls.ca_file, "tls."),
@@ -66,8 +74,11 @@ Status readTls(const json& doc, PoolConfig& pool) {
                   readField(*it, "insecureSkipVerify", pool.tls.insecure_skip_verify, "tls.")}) {
     if (!st.ok()) return st;
   }
-  if (pool.tls.cert_file.empty() != pool.tls.key_file.empty()) {
-    return fieldError("tls", "certFile and keyFile go together");
+  if (!pool.tls.cert_file.empty() && pool.tls.key_file.empty()) {
+    return fieldError("tls.keyFile", "is required with tls.certFile");
+  }
+  if (pool.tls.cert_file.empty() && !pool.tls.key_file.empty()) {
+    return fieldError("tls.certFile", "is required with tls.keyFile");
   }
   return {};
 }
@@ -146,6 +157,12 @@ Status readScalars(const json& doc, PoolConfig& pool) {
         readField(doc, "connectTimeoutMs", pool.connect_timeout_ms)}) {
     if (!st.ok()) return st;
   }
+  if (auto it = doc.find("idleTimeoutMs"); it != doc.end() && !it->is_null()) {
+    if (pool.kind != ListenerKind::kBroker) {
+      return fieldError("idleTimeoutMs", "only broker listeners have an idle timeout");
+    }
+    if (auto st = readField(doc, "idleTimeoutMs", pool.idle_timeout_ms); !st.ok()) return st;
+  }
   if (auto it = doc.find("auth"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) return fieldError("auth", "must be an object");
     if (auto st = readField(*it, "passwordFile", pool.auth_file, "auth."); !st.ok()) return st;
@@ -204,10 +221,12 @@ nlohmann::json poolToJson(const PoolConfig& pool) {
     out["hashTag"] = pool.hash_tag;
   } else {
     out["connectTimeoutMs"] = pool.connect_timeout_ms;
+    out["idleTimeoutMs"] = pool.idle_timeout_ms;
   }
   out["tls"] = {{"enabled", pool.tls.enabled},
                 {"serverName", pool.tls.server_name},
                 {"caFile", pool.tls.ca_file},
+                {"insecureSkipVerify", pool.tls.insecure_skip_verify},
                 {"clientCert", !pool.tls.cert_file.empty()}};
   return out;
 }

@@ -36,6 +36,10 @@ Status validatePool(const PoolConfig& pool) {
   if (pool.protocol != Protocol::kRedis && (!pool.redis_auth.empty() || !pool.auth_file.empty())) {
     return fail("redis_auth needs redis: true");
   }
+  if (pool.tls.cert_file.empty() != pool.tls.key_file.empty()) {
+    return fail("tls.certFile and tls.keyFile go together");
+  }
+  if (pool.idle_timeout_ms < 0) return fail("idleTimeoutMs must not be negative");
   std::set<std::string> names;
   for (const auto& s : pool.servers) {
     if (!names.insert(s.name).second) return fail("server name '" + s.name + "' is not unique");

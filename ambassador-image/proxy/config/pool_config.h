@@ -62,8 +62,9 @@ struct PoolConfig {
   bool require_client_auth = false;  // twemproxy: clients must AUTH with redis_auth too
   int redis_db = 0;
   std::string auth_file;  // listener files: read the password from this file (Secrets rotate)
-  TlsConfig tls;
+  TlsConfig tls;          // sharded: TLS to every shard; broker: TLS origination
   int connect_timeout_ms = 1000;
+  int idle_timeout_ms = 3600000;  // broker: close a connection idle this long; 0: never
 
   std::vector<ServerConfig> servers;  // sharded: the shards; broker: ordered candidates
 
@@ -71,8 +72,8 @@ struct PoolConfig {
   std::string listenAddress() const;
 };
 
-// Checks a pool for consistency (at least one server, unique names, ports, ...). Each error
-// names the pool and the field.
+// Checks a pool for consistency (at least one server, unique names, TLS files that go
+// together, ...). Each error names the pool and the field.
 Status validatePool(const PoolConfig& pool);
 
 }  // namespace attache::ambassador::config

@@ -129,7 +129,7 @@ Status Proxy::applyOne(std::unique_ptr<Listener>& slot, const config::PoolConfig
     if (auto st = runtime->start(); !st.ok()) return st;
   } else {
     pool = std::make_shared<ServerPool>(loop_, cfg);
-    pool->start();
+    if (auto st = pool->start(); !st.ok()) return st;  // the running pool, if any, stays
   }
   if (same_socket) {
     slot->cfg = cfg;

@@ -1,15 +1,11 @@
 #include "ambassador-image/proxy/net/server_connection.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <boost/asio/post.hpp>
-#include <cerrno>
-#include <cstring>
+#include <chrono>
 
+#include "ambassador-image/proxy/broker/upstream_connector.h"
 #include "ambassador-image/proxy/net/server_pool.h"
-#include "ambassador-image/proxy/net/socket_io.h"
+#include "ambassador-image/proxy/net/tls_transport.h"
 
 namespace attache::ambassador::net {
 namespace {
@@ -17,6 +13,11 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxReadPerWakeup = 1 << 20;
 constexpr size_t kShrinkAbove = 4 << 20;
+
+asio::posix::stream_descriptor::wait_type waitType(ServerTransport::Wait w) {
+  return w == ServerTransport::Wait::kReadable ? asio::posix::stream_descriptor::wait_read
+                                               : asio::posix::stream_descriptor::wait_write;
+}
 
 bool isMcError(codec::McReply::Kind k) {
   using K = codec::McReply::Kind;
@@ -26,15 +27,10 @@ bool isMcError(codec::McReply::Kind k) {
 }  // namespace
 
 ServerConnection::ServerConnection(ServerPool* pool, Loop& loop, int server)
-    : pool_(pool),
-      loop_(loop),
-      server_(server),
-      resolver_(loop_.io),
-      connecting_(loop_.io),
-      stream_(loop_.io),
-      timer_(loop_.io) {}
+    : pool_(pool), loop_(loop), server_(server), stream_(loop_.io), timer_(loop_.io) {}
 
 ServerConnection::~ServerConnection() {
+  if (connector_ != nullptr) connector_->cancel();
   boost::system::error_code ignored;
   stream_.close(ignored);
 }
@@ -56,27 +52,24 @@ void ServerConnection::send(Request* r, std::string_view bytes) {
 void ServerConnection::connect() {
   if (state_ != State::kIdle || pool_ == nullptr || !pool_->mayConnect(server_)) return;
   const auto& s = pool_->server(server_);
-  state_ = State::kResolving;
+  state_ = State::kConnecting;
   queueHandshake();
-  auto self = shared_from_this();
-  uint64_t gen = generation_;
-  resolver_.async_resolve(s.host, std::to_string(s.port),
-                          [self, gen](const boost::system::error_code& ec, auto results) {
-                            if (gen != self->generation_) return;
-                            self->onResolved(ec, std::move(results));
-                          });
-  timer_.expires_after(std::chrono::milliseconds(pool_->config().connect_timeout_ms));
-  timer_armed_ = true;
-  timer_.async_wait([self, gen](const boost::system::error_code& ec) {
-    if (ec || gen != self->generation_) return;
-    self->timer_armed_ = false;
-    if (self->state_ != State::kConnected) {
-      self->pool_->onConnectFailure(self->server_, "connect timed out");
-      self->close("connect timed out");
-    } else {
-      self->onTimer();
+  broker::SslPtr ssl;
+  if (broker::TlsClientContext* tls = pool_->tlsContext(); tls != nullptr) {
+    auto made = broker::newClientSsl(tls->context(), tls->config(), s.host);
+    if (!made.ok()) {
+      pool_->onHandshakeFailure(server_, made.error().message);
+      close(made.error().message);
+      return;
     }
-  });
+    ssl = std::move(*made);
+  }
+  connector_ = std::make_shared<broker::UpstreamConnector>(loop_.io);
+  connector_->start(s, std::move(ssl),
+                    std::chrono::milliseconds(std::max(pool_->config().connect_timeout_ms, 1)),
+                    [self = shared_from_this(), gen = generation_](broker::ConnectOutcome out) {
+                      if (gen == self->generation_) self->onConnected(std::move(out));
+                    });
 }
 
 void ServerConnection::queueHandshake() {
@@ -94,35 +87,26 @@ void ServerConnection::queueHandshake() {
   if (cfg.redis_db != 0) addInternal({"SELECT", std::to_string(cfg.redis_db)});
 }
 
-void ServerConnection::onResolved(const boost::system::error_code& ec,
-                                  asio::ip::tcp::resolver::results_type results) {
-  if (ec || results.empty()) {
-    pool_->onConnectFailure(server_, "cannot resolve host");
-    close("cannot resolve host");
+// The link is up (TCP, and TLS when configured): AUTH / SELECT and the queued requests go out.
+void ServerConnection::onConnected(broker::ConnectOutcome out) {
+  connector_.reset();
+  if (out.link == nullptr) {
+    if (out.failure == broker::FailureKind::kHandshake) {
+      pool_->onHandshakeFailure(server_, out.why);
+    } else {
+      pool_->onConnectFailure(server_, out.why);
+    }
+    close(out.why);
     return;
   }
-  state_ = State::kConnecting;
-  auto self = shared_from_this();
-  uint64_t gen = generation_;
-  connecting_.async_connect(results.begin()->endpoint(),
-                            [self, gen](const boost::system::error_code& err) {
-                              if (gen != self->generation_) return;
-                              self->onConnected(err);
-                            });
-}
-
-void ServerConnection::onConnected(const boost::system::error_code& ec) {
-  if (ec) {
-    pool_->onConnectFailure(server_, ec.message());
-    close(ec.message());
-    return;
+  stream_.assign(out.link->stream.release());
+  if (out.link->ssl != nullptr) {
+    transport_ = std::make_unique<TlsTransport>(std::move(out.link->ssl));
+    pool_->onHandshakeOk(server_);
+  } else {
+    transport_ = std::make_unique<PlainTransport>(stream_.native_handle());
   }
-  int one = 1;
-  ::setsockopt(connecting_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  stream_.assign(connecting_.release());
   state_ = State::kConnected;
-  timer_.cancel();
-  timer_armed_ = false;
   if (!inflight_.empty()) armTimer();
   auto& st = pool_->serverStats(server_);
   ++st.connects;
@@ -139,22 +123,24 @@ void ServerConnection::scheduleFlush() {
 
 void ServerConnection::flush() {
   if (state_ != State::kConnected) return;
-  switch (writeSome(stream_.native_handle(), out_, out_off_)) {
+  switch (transport_->write(out_, out_off_)) {
     case IoStatus::kDone:
       break;
     case IoStatus::kWouldBlock:
       if (write_waiting_) return;
       write_waiting_ = true;
-      stream_.async_wait(asio::posix::stream_descriptor::wait_write,
+      stream_.async_wait(waitType(transport_->writeWait()),
                          [self = shared_from_this(), gen = generation_](auto ec) {
                            self->write_waiting_ = false;
                            if (!ec && gen == self->generation_) self->flush();
                          });
       return;
-    default:
-      pool_->onServerFailure(server_, std::strerror(errno));
-      close(std::strerror(errno));
+    default: {
+      const std::string why = transport_->lastError();
+      pool_->onServerFailure(server_, why);
+      close(why);
       return;
+    }
   }
   if (out_.capacity() > kShrinkAbove) out_.shrink_to_fit();
 }
@@ -162,20 +148,25 @@ void ServerConnection::flush() {
 void ServerConnection::waitReadable() {
   if (read_waiting_) return;
   read_waiting_ = true;
-  stream_.async_wait(asio::posix::stream_descriptor::wait_read,
-                     [self = shared_from_this(), gen = generation_](auto ec) {
-                       self->read_waiting_ = false;
-                       if (ec || gen != self->generation_) return;
-                       Loop::Batch batch(self->loop_);
-                       self->onReadable();
-                     });
+  auto on_ready = [self = shared_from_this(), gen = generation_](auto ec) {
+    self->read_waiting_ = false;
+    if (ec || gen != self->generation_) return;
+    Loop::Batch batch(self->loop_);
+    self->onReadable();
+  };
+  if (transport_->hasBuffered()) {  // TLS records already read: the socket will not say so
+    asio::post(loop_.io,
+               [on_ready = std::move(on_ready)] { on_ready(boost::system::error_code()); });
+    return;
+  }
+  stream_.async_wait(waitType(transport_->readWait()), std::move(on_ready));
 }
 
 void ServerConnection::onReadable() {
-  const IoStatus st = readSome(stream_.native_handle(), in_, kReadChunk, kMaxReadPerWakeup);
+  const IoStatus st = transport_->read(in_, kReadChunk, kMaxReadPerWakeup);
   if (st == IoStatus::kClosed || st == IoStatus::kError) {
     const std::string why =
-        st == IoStatus::kClosed ? "connection closed by server" : std::strerror(errno);
+        st == IoStatus::kClosed ? "connection closed by server" : transport_->lastError();
     if (!parseReplies()) return;
     pool_->onServerFailure(server_, why);
     close(why);
@@ -269,10 +260,11 @@ void ServerConnection::close(std::string_view why) {
   ++generation_;
   if (state_ == State::kConnected) --pool_->serverStats(server_).connections;
   state_ = State::kIdle;
+  if (connector_ != nullptr) connector_->cancel();
+  connector_.reset();
   boost::system::error_code ignored;
-  resolver_.cancel();
-  connecting_.close(ignored);
   stream_.close(ignored);
+  transport_.reset();
   timer_.cancel();
   timer_armed_ = false;
   write_waiting_ = read_waiting_ = false;

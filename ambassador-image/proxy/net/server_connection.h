@@ -1,8 +1,9 @@
 // One connection from the ambassador to one shard: pipelines requests from many clients,
-// matches replies to requests in order, enforces the request timeout.
+// matches replies to requests in order, enforces the request timeout. The link is opened by a
+// broker::UpstreamConnector (resolve, connect, and the TLS handshake when the pool has TLS);
+// bytes then go through a ServerTransport (plain or TLS).
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
@@ -15,6 +16,12 @@
 #include "ambassador-image/proxy/config/pool_config.h"
 #include "ambassador-image/proxy/net/byte_buffer.h"
 #include "ambassador-image/proxy/net/loop.h"
+#include "ambassador-image/proxy/net/server_transport.h"
+
+namespace attache::ambassador::broker {
+class UpstreamConnector;
+struct ConnectOutcome;
+}  // namespace attache::ambassador::broker
 
 namespace attache::ambassador::net {
 
@@ -42,11 +49,9 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   }
 
  private:
-  enum class State { kIdle, kResolving, kConnecting, kConnected };
+  enum class State { kIdle, kConnecting, kConnected };
 
-  void onResolved(const boost::system::error_code& ec,
-                  asio::ip::tcp::resolver::results_type results);
-  void onConnected(const boost::system::error_code& ec);
+  void onConnected(broker::ConnectOutcome out);
   void queueHandshake();
   void scheduleFlush();
   void flush();
@@ -61,9 +66,9 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   Loop& loop_;
   int server_;
   State state_ = State::kIdle;
-  asio::ip::tcp::resolver resolver_;
-  asio::ip::tcp::socket connecting_;
+  std::shared_ptr<broker::UpstreamConnector> connector_;  // while connecting
   asio::posix::stream_descriptor stream_;
+  std::unique_ptr<ServerTransport> transport_;  // while connected
   asio::steady_timer timer_;
   bool timer_armed_ = false;
   bool flush_posted_ = false;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ambassador-image/proxy/broker/tls_client_context.h"
 #include "ambassador-image/proxy/net/server_connection.h"
 #include "ambassador-image/proxy/routing/hash_tag.h"
 
@@ -19,7 +20,12 @@ ServerPool::ServerPool(Loop& loop, config::PoolConfig cfg)
 
 ServerPool::~ServerPool() { shutdown(); }
 
-void ServerPool::start() {
+Status ServerPool::start() {
+  if (cfg_.tls.enabled) {
+    auto tls = broker::TlsClientContext::create(cfg_.tls, Loop::nowMs());
+    if (!tls.ok()) return invalidArgument("listener '" + cfg_.name + "': " + tls.error().message);
+    tls_ = std::move(*tls);
+  }
   for (size_t i = 0; i < servers_.size(); ++i) {
     for (int c = 0; c < cfg_.server_connections; ++c) {
       servers_[i].connections.push_back(
@@ -28,6 +34,7 @@ void ServerPool::start() {
     }
   }
   rebuildRing();
+  return {};
 }
 
 void ServerPool::shutdown() {
@@ -73,6 +80,29 @@ bool ServerPool::mayConnect(int server) const {
 void ServerPool::onConnectFailure(int server, std::string_view why) {
   ++servers_[static_cast<size_t>(server)].stats.connect_failures;
   onServerFailure(server, why);
+}
+
+void ServerPool::onHandshakeFailure(int server, std::string_view why) {
+  auto& slot = servers_[static_cast<size_t>(server)];
+  ++slot.stats.handshake_failures;
+  const auto& s = cfg_.servers[static_cast<size_t>(server)];
+  if (!slot.handshake_failing) {
+    loop_.log->warn("TLS handshake with shard failed pool={} server={} address={} error=\"{}\"",
+                    cfg_.name, s.name, s.address(), why);
+  } else {
+    loop_.log->debug("TLS handshake with shard failed again pool={} server={} error=\"{}\"",
+                     cfg_.name, s.name, why);
+  }
+  slot.handshake_failing = true;
+  onServerFailure(server, why);
+}
+
+void ServerPool::onHandshakeOk(int server) {
+  auto& slot = servers_[static_cast<size_t>(server)];
+  if (!slot.handshake_failing) return;
+  slot.handshake_failing = false;
+  loop_.log->info("TLS handshake with shard succeeded again pool={} server={}", cfg_.name,
+                  cfg_.servers[static_cast<size_t>(server)].name);
 }
 
 void ServerPool::onServerFailure(int server, std::string_view why) {
@@ -136,6 +166,25 @@ void ServerPool::scheduleRetry() {
     self->rebuildRing();
     self->scheduleRetry();
   });
+}
+
+broker::TlsClientContext* ServerPool::tlsContext() {
+  if (tls_ == nullptr) return nullptr;
+  std::string why;
+  switch (tls_->maybeReload(Loop::nowMs(), &why)) {
+    case broker::TlsClientContext::Reload::kReloaded:
+      ++stats_.tls_reloads;
+      loop_.log->info("TLS credentials reloaded pool={}", cfg_.name);
+      break;
+    case broker::TlsClientContext::Reload::kFailed:
+      ++stats_.tls_reload_failures;
+      loop_.log->warn("TLS credentials not reloaded, the previous ones stay pool={} error={}",
+                      cfg_.name, why);
+      break;
+    case broker::TlsClientContext::Reload::kUnchanged:
+      break;
+  }
+  return tls_.get();
 }
 
 std::string ServerPool::password() const {

@@ -15,6 +15,10 @@
 #include "ambassador-image/proxy/upstream/server_health.h"
 #include "ambassador-image/proxy/upstream/stats.h"
 
+namespace attache::ambassador::broker {
+class TlsClientContext;
+}
+
 namespace attache::ambassador::net {
 
 class ServerConnection;
@@ -26,8 +30,9 @@ class ServerPool : public std::enable_shared_from_this<ServerPool> {
   ServerPool(const ServerPool&) = delete;
   ServerPool& operator=(const ServerPool&) = delete;
 
-  // Creates connections (and connects them when preconnect is set).
-  void start();
+  // Loads the TLS credentials (tls.enabled), creates the connections (and connects them when
+  // preconnect is set). The error names the bad field.
+  [[nodiscard]] Status start();
   // Closes every upstream connection; requests in flight fail.
   void shutdown();
 
@@ -42,13 +47,19 @@ class ServerPool : public std::enable_shared_from_this<ServerPool> {
   size_t serverCount() const { return servers_.size(); }
   const config::ServerConfig& server(int i) const { return cfg_.servers[static_cast<size_t>(i)]; }
 
-  // Connection events.
+  // Connection events. A failed TLS handshake (certificate, name, protocol) counts like a
+  // failed connect; the first of a series is logged with its reason.
   void onConnectFailure(int server, std::string_view why);
+  void onHandshakeFailure(int server, std::string_view why);
+  void onHandshakeOk(int server);
   void onServerFailure(int server, std::string_view why);
   void onServerOk(int server);
   bool mayConnect(int server) const;
   // The password for upstream AUTH (re-read from auth_file when set).
   std::string password() const;
+  // The TLS client context for a new connection, its files re-read when they changed on disk
+  // (Secrets rotate; open connections keep theirs). Null when the pool has no TLS.
+  broker::TlsClientContext* tlsContext();
 
   upstream::PoolStats& stats() { return stats_; }
   upstream::ServerStats& serverStats(int i) { return servers_[static_cast<size_t>(i)].stats; }
@@ -60,6 +71,7 @@ class ServerPool : public std::enable_shared_from_this<ServerPool> {
     upstream::ServerHealth health;
     upstream::ServerStats stats;
     std::vector<std::shared_ptr<ServerConnection>> connections;
+    bool handshake_failing = false;  // the last TLS handshake failed (logged once per series)
   };
   void rebuildRing();
   void scheduleRetry();
@@ -68,6 +80,7 @@ class ServerPool : public std::enable_shared_from_this<ServerPool> {
   Loop& loop_;
   config::PoolConfig cfg_;
   routing::HashFn hash_fn_;
+  std::unique_ptr<broker::TlsClientContext> tls_;
   std::shared_ptr<const routing::Ring> ring_;
   std::vector<routing::ServerPoint> points_;
   std::vector<Slot> servers_;

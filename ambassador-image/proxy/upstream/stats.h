@@ -34,7 +34,8 @@ struct ServerStats {
   uint64_t timeouts = 0;
   uint64_t ejections = 0;
   uint64_t connects = 0;
-  uint64_t connect_failures = 0;
+  uint64_t connect_failures = 0;    // resolve, refused, timeout
+  uint64_t handshake_failures = 0;  // TLS: refused certificate, name, protocol
   int64_t connections = 0;
   bool ejected = false;
   LatencyHistogram latency;
@@ -47,6 +48,8 @@ struct PoolStats {
   uint64_t client_connections_total = 0;
   int64_t client_connections = 0;
   uint64_t config_reloads = 0;
+  uint64_t tls_reloads = 0;          // TLS credentials re-read after a change on disk
+  uint64_t tls_reload_failures = 0;  // ... that failed (the previous ones stay)
   LatencyHistogram latency;
 };
 

@@ -94,7 +94,7 @@ void BrokerFixture::TearDown() {
 
 std::string BrokerFixture::brokerJson(const std::string& name, int listen_port,
                                       const std::vector<std::pair<std::string, int>>& upstreams,
-                                      const std::string& tls) const {
+                                      const std::string& tls, const std::string& extra) const {
   std::string list;
   for (const auto& [host, port] : upstreams) {
     if (!list.empty()) list += ", ";
@@ -102,7 +102,7 @@ std::string BrokerFixture::brokerJson(const std::string& name, int listen_port,
   }
   return R"({"name": ")" + name + R"(", "kind": "broker", "listen": "127.0.0.1:)" +
          std::to_string(listen_port) + R"(", "upstreams": [)" + list + "]" +
-         (tls.empty() ? "" : R"(, "tls": )" + tls) + R"(, "connectTimeoutMs": 1000})";
+         (tls.empty() ? "" : R"(, "tls": )" + tls) + R"(, "connectTimeoutMs": 1000)" + extra + "}";
 }
 
 std::string BrokerFixture::tlsJson(const std::string& ca, const std::string& server_name,

@@ -1,5 +1,6 @@
-// Shared fixture for the broker tests: a PKI, a config directory of listener files, the
-// ambassador with an admin port, TLS redis-servers, and a TCP echo server.
+// Shared fixture for the broker tests (and the sharded TLS tests in integration/ambassador): a
+// PKI, a config directory of listener files, the ambassador with an admin port, TLS
+// redis-servers, and a TCP echo server.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,10 +49,11 @@ class BrokerFixture : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // A listener file body. `upstreams` are {host, port}; `tls` is the "tls" object or "".
+  // A listener file body. `upstreams` are {host, port}; `tls` is the "tls" object or "";
+  // `extra` more fields (", \"key\": value").
   std::string brokerJson(const std::string& name, int listen_port,
                          const std::vector<std::pair<std::string, int>>& upstreams,
-                         const std::string& tls = "") const;
+                         const std::string& tls = "", const std::string& extra = "") const;
   std::string tlsJson(const std::string& ca, const std::string& server_name = "localhost",
                       const std::string& cert = "", const std::string& key = "") const;
   void writeListener(const std::string& file, const std::string& json);

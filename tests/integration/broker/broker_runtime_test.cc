@@ -1,5 +1,5 @@
-// BrokerRuntime in process, on its own event loop: the idle timeout (not settable from a
-// listener file) and a client refused when no candidate can be reached.
+// BrokerRuntime in process, on its own event loop: the idle timeout (from the listener's
+// idle_timeout_ms; 0 never closes) and a client refused when no candidate can be reached.
 #include "ambassador-image/proxy/broker/broker_runtime.h"
 
 #include <arpa/inet.h>
@@ -24,19 +24,20 @@ using attache::testing::TestClient;
 // The runtime on a loop thread; clients reach it through a loopback listener of the test.
 class RuntimeHarness {
  public:
-  RuntimeHarness(int upstream_port, SessionLimits limits) {
+  explicit RuntimeHarness(int upstream_port, int idle_timeout_ms = 3600000) {
     config::PoolConfig cfg;
     cfg.name = "inproc";
     cfg.kind = config::ListenerKind::kBroker;
     cfg.protocol = config::Protocol::kTcp;
     cfg.connect_timeout_ms = 500;
     cfg.retry_timeout_ms = 2000;
+    cfg.idle_timeout_ms = idle_timeout_ms;
     config::ServerConfig s;
     s.host = "127.0.0.1";
     s.port = static_cast<uint16_t>(upstream_port);
     s.name = s.address();
     cfg.servers.push_back(s);
-    runtime_ = std::make_unique<BrokerRuntime>(io_, cfg, componentLogger("broker-test"), limits);
+    runtime_ = std::make_unique<BrokerRuntime>(io_, cfg, componentLogger("broker-test"));
     EXPECT_TRUE(runtime_->start().ok());
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -82,9 +83,7 @@ class RuntimeHarness {
 
 TEST(BrokerRuntimeTest, ClosesAConnectionThatStaysIdle) {
   EchoServer echo;
-  SessionLimits limits;
-  limits.idle_timeout = std::chrono::milliseconds(300);
-  RuntimeHarness h(echo.port(), limits);
+  RuntimeHarness h(echo.port(), /*idle_timeout_ms=*/300);
   auto c = h.connect();
   c->sendRaw("ping\n");
   ASSERT_EQ(c->readUntil("\n"), "ping\n");
@@ -95,8 +94,20 @@ TEST(BrokerRuntimeTest, ClosesAConnectionThatStaysIdle) {
   EXPECT_EQ(h.stats().connections, 0);
 }
 
+TEST(BrokerRuntimeTest, NeverClosesAnIdleConnectionWhenTheIdleTimeoutIsZero) {
+  EchoServer echo;
+  RuntimeHarness h(echo.port(), /*idle_timeout_ms=*/0);
+  auto c = h.connect();
+  c->sendRaw("ping\n");
+  ASSERT_EQ(c->readUntil("\n"), "ping\n");
+  EXPECT_FALSE(c->closedByPeer(std::chrono::milliseconds(600)));
+  c->sendRaw("still there\n");
+  EXPECT_EQ(c->readUntil("\n"), "still there\n");
+  EXPECT_EQ(h.stats().idle_timeouts, 0u);
+}
+
 TEST(BrokerRuntimeTest, ClosesTheClientWhenNoCandidateCanBeReached) {
-  RuntimeHarness h(freePort(), SessionLimits{});
+  RuntimeHarness h(freePort());
   auto c = h.connect();
   EXPECT_TRUE(c->closedByPeer(std::chrono::milliseconds(3000)));
   auto st = h.stats();

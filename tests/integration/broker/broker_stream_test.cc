@@ -1,6 +1,7 @@
 // A plain-TCP broker listener in front of a TCP echo server: a large transfer keeps the
 // ambassador's memory bounded, a reader that stops reading stops the writer (backpressure),
-// a half-close is forwarded, and SIGTERM drains open connections before exiting.
+// a half-close is forwarded, SIGTERM drains open connections before exiting, and the listener
+// file's idleTimeoutMs closes idle connections (applied again on reload).
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -62,9 +63,10 @@ size_t readPattern(int fd, size_t n, size_t offset, bool* intact) {
 
 class BrokerStreamTest : public BrokerFixture {
  protected:
-  void startEchoBroker(bool reply_on_eof = false) {
+  void startEchoBroker(bool reply_on_eof = false, const std::string& extra = "") {
     echo_ = std::make_unique<EchoServer>(reply_on_eof);
-    writeListener("pipe.json", brokerJson("pipe", port_, {{"127.0.0.1", echo_->port()}}));
+    writeListener("pipe.json",
+                  brokerJson("pipe", port_, {{"127.0.0.1", echo_->port()}}, "", extra));
     startProxy(port_);
     baseline_ = procStatus(proxy_.pid(), "VmRSS");
   }
@@ -163,6 +165,41 @@ TEST_F(BrokerStreamTest, DrainsOpenConnectionsOnSigtermAndThenExits) {
   EXPECT_TRUE(proxy_.running());
   live.reset();
   EXPECT_TRUE(eventually([&] { return !proxy_.running(); }, 3000)) << "exits once drained";
+}
+
+TEST_F(BrokerStreamTest, ClosesConnectionsIdleLongerThanTheListenersIdleTimeout) {
+  startEchoBroker(false, R"(, "idleTimeoutMs": 300)");
+  TestClient idle(port_);
+  idle.sendRaw("hello\n");
+  ASSERT_EQ(idle.readUntil("\n"), "hello\n");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(idle.closedByPeer(std::chrono::milliseconds(3000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  EXPECT_EQ(metric(R"(attache_broker_idle_timeouts_total{listener="pipe"})"), 1);
+  EXPECT_NE(httpGet(admin_port_, "/config").second.find(R"("idleTimeoutMs": 300)"),
+            std::string::npos);
+  // A reload to 0 (never) applies to the connections that follow.
+  writeListener("pipe.json", brokerJson("pipe", port_, {{"127.0.0.1", echo_->port()}}, "",
+                                        R"(, "idleTimeoutMs": 0)"));
+  ASSERT_TRUE(eventually([&] {
+    return httpGet(admin_port_, "/config").second.find(R"("idleTimeoutMs": 0)") !=
+           std::string::npos;
+  }));
+  TestClient kept(port_);
+  kept.sendRaw("hello\n");
+  ASSERT_EQ(kept.readUntil("\n"), "hello\n");
+  EXPECT_FALSE(kept.closedByPeer(std::chrono::milliseconds(800)));
+  kept.sendRaw("still here\n");
+  EXPECT_EQ(kept.readUntil("\n"), "still here\n");
+}
+
+TEST_F(BrokerStreamTest, RefusesAnInvalidIdleTimeoutAndNamesTheField) {
+  writeListener("pipe.json", brokerJson("pipe", port_, {{"127.0.0.1", freePort()}}, "",
+                                        R"(, "idleTimeoutMs": -5)"));
+  auto r = runCommand({ambassadorBinary(), "--config-dir", dir_.file("config"), "-t"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE((r.out + r.err).find("idleTimeoutMs: is out of range"), std::string::npos)
+      << r.out << r.err;
 }
 
 }  // namespace
