@@ -165,8 +165,10 @@ for c in "${components[@]}"; do
   done
   say "== $image:${tags[0]} ($(du -sh "$context/rootfs" | cut -f1) root filesystem from $bin_dir/$c)"
   # The legacy builder keeps each earlier stage as an untagged image; the label finds this
-  # build's rootfs stage afterwards so that reruns leave nothing behind.
-  if ! docker build --rm --force-rm -f "$ROOT/$(dockerfile_of "$c")" "${tag_args[@]}" \
+  # build's rootfs stage afterwards so that reruns leave nothing behind. --no-cache: cached
+  # intermediate images are shared between builds, and removing one build's image would pull
+  # them from under a concurrent build ("unknown parent image ID").
+  if ! docker build --no-cache --rm --force-rm -f "$ROOT/$(dockerfile_of "$c")" "${tag_args[@]}" \
     --build-arg "VERSION=$version" --build-arg "SOURCE=$source_url" \
     --build-arg "ATTACHE_BUILD_ID=$build_id" "$context" >"$work/$c.log" 2>&1; then
     cat "$work/$c.log" >&2

@@ -3,7 +3,6 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "webhook/https_client.h"
 #include "webhook/json_util.h"
 
 namespace attache::webhook {
@@ -40,30 +39,10 @@ bool supportsNativeSidecars(const ServerVersion& version) {
   return version.major > 1 || (version.major == 1 && version.minor >= 29);
 }
 
-Result<ServerVersion> fetchServerVersion(const kube::ClusterConfig& config) {
-  HttpsClientOptions options;
-  options.ca_pem = config.ca_pem;
-  options.client_cert_pem = config.client_cert_pem;
-  options.client_key_pem = config.client_key_pem;
-  options.insecure_skip_verify = config.insecure_skip_verify;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string token = config.token;
-  if (token.empty() && !config.token_file.empty()) {
-    auto read = kube::readTextFile(config.token_file, "token file");
-    if (read) token = *read;
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
-      token.pop_back();
-    }
-  }
-  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  auto res = httpsGet(config.server, "/version", options, headers);
-  if (!res) return res.error();
-  if (res->status != 200) {
-    return unavailable("GET /version: HTTP " + std::to_string(res->status));
-  }
-  auto doc = nlohmann::json::parse(res->body, nullptr, false);
-  if (doc.is_discarded()) return unavailable("GET /version: not JSON");
-  return parseServerVersion(doc);
+Result<ServerVersion> fetchServerVersion(kube::KubeClient& client) {
+  auto doc = client.getPath("/version");
+  if (!doc) return doc.error();
+  return parseServerVersion(*doc);
 }
 
 }  // namespace attache::webhook

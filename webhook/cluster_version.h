@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/kube/kubeconfig.h"
+#include "common/kube/kube_client.h"
 #include "common/result.h"
 
 namespace attache::webhook {
@@ -23,8 +23,7 @@ Result<ServerVersion> parseServerVersion(const nlohmann::json& version);
 
 bool supportsNativeSidecars(const ServerVersion& version);
 
-// GET /version with the cluster's credentials. (The KubeClient has no call for non-resource
-// paths, so this is a direct HTTPS request.)
-Result<ServerVersion> fetchServerVersion(const kube::ClusterConfig& config);
+// GET /version through the client.
+Result<ServerVersion> fetchServerVersion(kube::KubeClient& client);
 
 }  // namespace attache::webhook

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/cli.h"
+#include "common/kube/kube_client.h"
 #include "common/kube/kubeconfig.h"
 #include "common/result.h"
 #include "webhook/injector_config.h"
@@ -17,7 +18,7 @@ Result<kube::ClusterConfig> clusterConfigFromArgs(const ParsedArgs& args);
 
 // Decides --native-sidecar (auto: from the API server's version when `cluster` is given, else
 // native). Logs the decision.
-Result<SidecarMode> sidecarModeFromArgs(const ParsedArgs& args, const kube::ClusterConfig* cluster);
+Result<SidecarMode> sidecarModeFromArgs(const ParsedArgs& args, kube::KubeClient* client);
 
 int runServe(const ParsedArgs& args);
 int runInject(const ParsedArgs& args);

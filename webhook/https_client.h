@@ -1,4 +1,4 @@
-// A blocking HTTPS/1.1 client connection (Boost.Beast): the API server's /version, tests and the
+// A blocking HTTPS/1.1 client connection (Boost.Beast), the webhook's peer in tests and the
 // benchmark. One request at a time, keep-alive, a deadline per operation.
 #pragma once
 

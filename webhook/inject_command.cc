@@ -85,7 +85,7 @@ int runInject(const ParsedArgs& args) {
       return fail(2, st.error().message);
     }
   }
-  auto mode = sidecarModeFromArgs(args, cluster ? &*cluster : nullptr);
+  auto mode = sidecarModeFromArgs(args, client.get());
   if (!mode) return fail(2, mode.error().message);
   cfg->sidecar_mode = *mode;
   auto input = readInput(args.get("file"));

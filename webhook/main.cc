@@ -108,15 +108,14 @@ Result<kube::ClusterConfig> clusterConfigFromArgs(const ParsedArgs& args) {
   return kube::loadInClusterConfig();
 }
 
-Result<SidecarMode> sidecarModeFromArgs(const ParsedArgs& args,
-                                        const kube::ClusterConfig* cluster) {
+Result<SidecarMode> sidecarModeFromArgs(const ParsedArgs& args, kube::KubeClient* client) {
   const std::string mode = args.get("native-sidecar");
   auto log = componentLogger("webhook");
   if (mode == "true") return SidecarMode::kNative;
   if (mode == "false") return SidecarMode::kContainer;
   if (mode != "auto") return invalidArgument("--native-sidecar: must be auto, true or false");
-  if (cluster == nullptr) return SidecarMode::kNative;
-  auto version = fetchServerVersion(*cluster);
+  if (client == nullptr) return SidecarMode::kNative;
+  auto version = fetchServerVersion(*client);
   if (!version) {
     log->warn("cannot read the API server version; assuming native sidecars error={}",
               version.error().toString());

@@ -177,7 +177,7 @@ int runServe(const ParsedArgs& args) {
   auto client = kube::makeRestClient(*cluster, {.io_threads = 2, .request_timeout_seconds = 10});
   if (!client) return fail(2, client.error().message);
   r.client = std::move(*client);
-  auto mode = sidecarModeFromArgs(args, &*cluster);
+  auto mode = sidecarModeFromArgs(args, r.client.get());
   if (!mode) return fail(2, mode.error().message);
   cfg->sidecar_mode = *mode;
   auto certs = makeCertSource(args, *cfg, *r.client);

@@ -322,6 +322,18 @@ Result<json> FakeKubeClient::patch(const ResourceRef& ref, const std::string& ns
   return result;
 }
 
+Result<nlohmann::json> FakeKubeClient::getPath(const std::string& path) {
+  std::lock_guard lock(mu_);
+  auto it = paths_.find(path);
+  if (it == paths_.end()) return notFound("the server could not find the requested path " + path);
+  return it->second;
+}
+
+void FakeKubeClient::setPath(const std::string& path, nlohmann::json body) {
+  std::lock_guard lock(mu_);
+  paths_[path] = std::move(body);
+}
+
 Status FakeKubeClient::remove(const ResourceRef& ref, const std::string& ns,
                               const std::string& name) {
   {

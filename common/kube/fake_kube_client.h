@@ -65,6 +65,7 @@ class FakeKubeClient : public KubeClient {
                                const std::string& name, const nlohmann::json& patch,
                                const PatchOptions& options = {}) override;
   Status remove(const ResourceRef& ref, const std::string& ns, const std::string& name) override;
+  Result<nlohmann::json> getPath(const std::string& path) override;
   WatchHandlePtr watch(const ResourceRef& ref, const std::string& ns, const WatchOptions& options,
                        WatchEventCallback on_event, WatchDoneCallback on_done) override;
 
@@ -77,6 +78,8 @@ class FakeKubeClient : public KubeClient {
   // namespace, uid, resourceVersion, generation, creationTimestamp; replaces an existing object.
   Result<nlohmann::json> seed(const ResourceRef& ref, nlohmann::json obj);
   void setWatchDelivery(WatchDelivery mode);
+  // What getPath(path) returns from now on (other paths: kNotFound).
+  void setPath(const std::string& path, nlohmann::json body);
   // Delivers every queued watch event and on_done (both modes); returns how many were
   // dequeued. Does nothing when called from inside a watch callback.
   size_t flushWatchEvents();
@@ -137,7 +140,8 @@ class FakeKubeClient : public KubeClient {
   size_t deliverPending();
 
   std::mutex mu_;  // guards everything below but delivery_mu_/delivering_thread_
-  std::map<std::string, Entry> objects_;  // by group/plural/ns/name
+  std::map<std::string, Entry> objects_;         // by group/plural/ns/name
+  std::map<std::string, nlohmann::json> paths_;  // non-resource paths (getPath)
   std::deque<HistoryEvent> history_;
   int64_t history_floor_ = 0;  // events after this resourceVersion are in history_
   int64_t resource_version_ = 0;

@@ -109,6 +109,8 @@ class KubeClient {
                                        const std::string& name, const nlohmann::json& patch,
                                        const PatchOptions& options = {}) = 0;
   virtual Status remove(const ResourceRef& ref, const std::string& ns, const std::string& name) = 0;
+  // GET of a path that is not a resource, such as "/version", decoded as JSON.
+  virtual Result<nlohmann::json> getPath(const std::string& path) = 0;
 
   // Streams events to on_event on a client thread (never the caller's thread for the REST
   // client; see FakeKubeClient for the fake), in order. on_done(status) is called once when the

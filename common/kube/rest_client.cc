@@ -157,6 +157,11 @@ class RestKubeClient : public KubeClient {
     return call({http::methods::GET, resourcePath(ref, ns, name), "", ""});
   }
 
+  Result<json> getPath(const std::string& path) override {
+    if (path.empty() || path[0] != '/') return invalidArgument("path must start with '/'");
+    return call({http::methods::GET, path, "", ""});
+  }
+
   Result<ListResult> list(const ResourceRef& ref, const std::string& ns,
                           const ListOptions& options) override {
     std::string query =

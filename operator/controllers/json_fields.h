@@ -2,6 +2,7 @@
 // field path.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,23 @@ inline const nlohmann::json* objectAt(const nlohmann::json& obj, const char* key
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return &kEmpty;
   return it->is_object() ? &*it : nullptr;
+}
+
+// The identity of a custom resource: name, namespace and generation (absent fields stay empty/0).
+struct ObjectMeta {
+  std::string name, ns;
+  int64_t generation = 0;
+};
+
+inline ObjectMeta readObjectMeta(const nlohmann::json& cr) {
+  ObjectMeta out;
+  const nlohmann::json* meta = objectAt(cr, "metadata");
+  if (meta == nullptr) return out;
+  out.name = meta->value("name", "");
+  out.ns = meta->value("namespace", "");
+  auto gen = meta->find("generation");
+  if (gen != meta->end() && gen->is_number_integer()) out.generation = gen->get<int64_t>();
+  return out;
 }
 
 }  // namespace attache::controller

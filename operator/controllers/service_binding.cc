@@ -1,6 +1,7 @@
 #include "operator/controllers/service_binding.h"
 
 #include <cctype>
+#include <utility>
 
 #include "common/kube/kubeconfig.h"
 #include "operator/controllers/json_fields.h"
@@ -88,13 +89,10 @@ Status parseTls(const json& spec, BindingSpec& out) {
 
 Result<BindingSpec> parseBindingSpec(const json& cr) {
   BindingSpec out;
-  const json* meta = objectAt(cr, "metadata");
-  if (meta != nullptr) {
-    out.name = meta->value("name", "");
-    out.ns = meta->value("namespace", "");
-    auto gen = meta->find("generation");
-    if (gen != meta->end() && gen->is_number_integer()) out.generation = gen->get<int64_t>();
-  }
+  ObjectMeta meta = readObjectMeta(cr);
+  out.name = std::move(meta.name);
+  out.ns = std::move(meta.ns);
+  out.generation = meta.generation;
   auto spec = cr.find("spec");
   if (spec == cr.end() || !spec->is_object()) return specError("spec", "is required");
   if (!spec->contains("listenPort")) return specError("spec.listenPort", "is required");

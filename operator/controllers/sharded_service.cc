@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <utility>
 
 #include "ambassador-image/proxy/routing/distribution.h"
 #include "ambassador-image/proxy/routing/hash.h"
@@ -96,6 +97,7 @@ Status parseOptions(const json& spec, ShardedSpec& out) {
         readString(*tls, "serverName", "spec.tls.", out.tls_server_name)}) {
     if (!st.ok()) return st;
   }
+  out.tls_ca = tls->contains("caSecretRef");
   if (!auth->empty()) {
     const json* ref = objectAt(*auth, "secretRef");
     if (ref == nullptr) return specError("spec.auth.secretRef", "must be an object");
@@ -111,13 +113,10 @@ Status parseOptions(const json& spec, ShardedSpec& out) {
 
 Result<ShardedSpec> parseShardedSpec(const json& cr) {
   ShardedSpec out;
-  const json* meta = objectAt(cr, "metadata");
-  if (meta != nullptr) {
-    out.name = meta->value("name", "");
-    out.ns = meta->value("namespace", "");
-    auto gen = meta->find("generation");
-    if (gen != meta->end() && gen->is_number_integer()) out.generation = gen->get<int64_t>();
-  }
+  ObjectMeta meta = readObjectMeta(cr);
+  out.name = std::move(meta.name);
+  out.ns = std::move(meta.ns);
+  out.generation = meta.generation;
   auto spec_it = cr.find("spec");
   if (spec_it == cr.end() || !spec_it->is_object()) return specError("spec", "is required");
   for (auto st :
@@ -189,7 +188,8 @@ json renderShardedListener(const ShardedSpec& spec, const std::vector<Shard>& sh
   const std::string dir = "/etc/attache/secrets/" + spec.name + "/";
   if (!spec.auth_secret.empty()) out["auth"] = {{"passwordFile", dir + "password"}};
   if (spec.tls_enabled) {
-    out["tls"] = {{"enabled", true}, {"caFile", dir + "ca.crt"}};
+    out["tls"] = {{"enabled", true}};
+    if (spec.tls_ca) out["tls"]["caFile"] = dir + "ca.crt";
     if (!spec.tls_server_name.empty()) out["tls"]["serverName"] = spec.tls_server_name;
   }
   return out;

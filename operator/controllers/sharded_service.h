@@ -40,6 +40,7 @@ struct ShardedSpec {
   std::string auth_secret;               // non-empty: spec.auth is set
   bool tls_enabled = false;
   std::string tls_server_name;
+  bool tls_ca = false;  // tls.caSecretRef set (else the system trust store)
 };
 
 // Validates what the CRD schema validates too (the API server may run without it, and a

@@ -39,6 +39,14 @@ TEST_F(RestClientTest, CreateGetReplaceRemoveAConfigMap) {
   EXPECT_EQ(gone.error().message, "configmaps \"crud\" not found");
 }
 
+TEST_F(RestClientTest, GetPathReadsNonResourcePaths) {
+  auto version = client().getPath("/version");
+  ASSERT_TRUE(version.ok()) << version.error().toString();
+  EXPECT_EQ((*version)["major"], "1");
+  EXPECT_EQ(client().getPath("/no-such-path").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(client().getPath("version").error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_F(RestClientTest, ErrorsCarryTheServersCodeAndMessage) {
   ASSERT_TRUE(client().create(kConfigMaps, ns(), configMap("dup")).ok());
   auto again = client().create(kConfigMaps, ns(), configMap("dup"));

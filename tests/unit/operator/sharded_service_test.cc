@@ -104,7 +104,9 @@ TEST(DiscoverShards, Ipv6AddressesAreBracketed) {
 TEST(RenderShardedListener, ParsesInTheAmbassador) {
   json spec_json = stsSpec();
   spec_json["auth"] = {{"secretRef", {{"name", "redis-auth"}}}};
-  spec_json["tls"] = {{"enabled", true}, {"serverName", "redis.example.com"}};
+  spec_json["tls"] = {{"enabled", true},
+                      {"serverName", "redis.example.com"},
+                      {"caSecretRef", {{"name", "redis-ca"}}}};
   spec_json["hashTag"] = "{}";
   auto spec = *parseShardedSpec(resource(spec_json));
   std::vector<Shard> shards = {{"redis-0", "10.0.0.1:6379", true, 1},
@@ -120,6 +122,18 @@ TEST(RenderShardedListener, ParsesInTheAmbassador) {
   EXPECT_EQ(pool->auth_file, "/etc/attache/secrets/cache/password");
   EXPECT_TRUE(pool->tls.enabled);
   EXPECT_EQ(pool->tls.ca_file, "/etc/attache/secrets/cache/ca.crt");
+}
+
+TEST(RenderShardedListener, TlsWithoutACaSecretUsesTheSystemTrustStore) {
+  json spec_json = stsSpec();
+  spec_json["tls"] = {{"enabled", true}};
+  auto spec = *parseShardedSpec(resource(spec_json));
+  json listener = renderShardedListener(spec, {{"redis-0", "10.0.0.1:6379", true, 1}});
+  EXPECT_FALSE(listener["tls"].contains("caFile")) << listener["tls"].dump();
+  auto pool = ambassador::config::parseListenerFile(renderListener(listener));
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  EXPECT_TRUE(pool->tls.enabled);
+  EXPECT_EQ(pool->tls.ca_file, "");
 }
 
 TEST(RenderShardedListener, IsDeterministic) {

@@ -3,6 +3,8 @@
 
 #include "webhook/cluster_version.h"
 
+#include "common/kube/fake_kube_client.h"
+
 namespace attache::webhook {
 namespace {
 
@@ -22,6 +24,16 @@ TEST(ServerVersionTest, FallsBackToGitVersion) {
   EXPECT_EQ(v->minor, 34);
   EXPECT_FALSE(parseServerVersion({{"gitVersion", "nonsense"}}).ok());
   EXPECT_FALSE(parseServerVersion(json::array()).ok());
+}
+
+TEST(ServerVersionTest, FetchedThroughTheKubeClient) {
+  kube::FakeKubeClient client;
+  EXPECT_EQ(fetchServerVersion(client).error().code, ErrorCode::kNotFound);
+  client.setPath("/version", {{"major", "1"}, {"minor", "28"}, {"gitVersion", "v1.28.9"}});
+  auto v = fetchServerVersion(client);
+  ASSERT_TRUE(v.ok()) << v.error().toString();
+  EXPECT_EQ(v->git_version, "v1.28.9");
+  EXPECT_FALSE(supportsNativeSidecars(*v));
 }
 
 TEST(ServerVersionTest, NativeSidecarsFrom1_29) {
