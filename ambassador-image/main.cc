@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
       .add({"test-conf", 't', "", "check the configuration and exit", ""})
       .add({"config-dir", 0, "DIR", "directory of listener files (reloaded on change)", ""})
       .add({"admin", 0, "ADDR", "admin endpoint: /healthz /readyz /metrics /config", ""})
+      .add({"status", 0, "ADDR",
+            "status endpoint without /config: /healthz /readyz /metrics (probes, scrapes)", ""})
       .add({"log-level", 0, "LEVEL", "trace, debug, info, warn, error", "info"})
       // Accepted for command-line compatibility with nutcracker; the admin endpoint replaces
       // its stats port.
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   options.conf_file = args.get("conf-file");
   options.config_dir = args.get("config-dir");
   options.admin = args.get("admin");
+  options.status = args.get("status");
   options.test_only = args.has("test-conf");
   return attache::ambassador::app::runAmbassador(options);
 }

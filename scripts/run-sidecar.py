@@ -10,10 +10,12 @@ sync with the API server, and runs the local binary with the container's command
 
 Paths: the pod's mount paths (e.g. /etc/attache/config) become <root>/etc/attache/config, in
 the arguments and in the mounted files' contents (the operator's listener files name
-/etc/attache/secrets/...). Everything else is passed through unchanged.
+/etc/attache/secrets/...). The admin and status endpoints (--admin, --status) move to
+127.0.0.1 and free ports unless given, since this machine is not the pod's network namespace.
+Everything else is passed through unchanged.
 
 Usage: run-sidecar.py NAMESPACE/POD [--bin-dir build/bin] [--root DIR] [--admin ADDR]
-                      [--sync-interval SECONDS] [--print-spec]
+                      [--status ADDR] [--sync-interval SECONDS] [--print-spec]
 """
 import argparse
 import base64
@@ -21,12 +23,21 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 CONTAINER = "attache-ambassador"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def kubectl_json(*args):
@@ -131,7 +142,8 @@ def main():
     ap.add_argument("pod", help="NAMESPACE/POD")
     ap.add_argument("--bin-dir", default=os.path.join(os.path.dirname(__file__), "..", "build", "bin"))
     ap.add_argument("--root", help="where the pod's mounts go (default: a temporary directory)")
-    ap.add_argument("--admin", help="replace the admin address (default: the pod's, on loopback)")
+    ap.add_argument("--admin", help="admin address (default: 127.0.0.1 and a free port)")
+    ap.add_argument("--status", help="status address (default: 127.0.0.1 and a free port)")
     ap.add_argument("--sync-interval", type=float, default=1.0)
     ap.add_argument("--print-spec", action="store_true", help="print the container and exit")
     opts = ap.parse_args()
@@ -175,9 +187,9 @@ def main():
     command[0] = os.path.join(opts.bin_dir, os.path.basename(command[0]))
     args = [rewrite_text(a) for a in container.get("args") or []]
     for i, a in enumerate(args[:-1]):
-        if a == "--admin":
-            host_port = args[i + 1]
-            args[i + 1] = opts.admin or ("127.0.0.1:" + host_port.rpartition(":")[2])
+        if a in ("--admin", "--status"):
+            given = opts.admin if a == "--admin" else opts.status
+            args[i + 1] = given or "127.0.0.1:%d" % free_port()
     env = dict(os.environ)
     field_values = {"metadata.name": name, "metadata.namespace": namespace,
                     "status.podIP": pod.get("status", {}).get("podIP", "127.0.0.1")}

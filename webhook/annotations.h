@@ -30,7 +30,7 @@ inline constexpr const char* kConfigVolume = "attache-config";
 inline constexpr const char* kConfigDir = "/etc/attache/config";
 inline constexpr const char* kSecretsVolume = "attache-secrets";
 inline constexpr const char* kSecretsDir = "/etc/attache/secrets";
-inline constexpr const char* kAdminPortName = "attache-admin";
+inline constexpr const char* kStatusPortName = "attache-status";
 inline constexpr const char* kServiceBindingRootEnv = "SERVICE_BINDING_ROOT";
 // The operator's ConfigMap for resource <name> is "<name>-attache" with the key "<name>.json".
 inline constexpr const char* kConfigMapSuffix = "-attache";

@@ -62,13 +62,14 @@ Status checkPodShape(const json& pod) {
 // Listen ports, env names and volume names must not collide with each other or the pod's.
 Status checkConflicts(const json& spec, const InjectorConfig& cfg,
                       const std::vector<ResolvedReference>& refs) {
-  std::set<int> ports{cfg.admin_port};
+  std::set<int> ports{cfg.admin_port, cfg.status_port};
   std::set<std::string> envs;
   for (const auto& r : refs) {
     if (!ports.insert(r.port).second) {
-      return invalidArgument(std::string(referenceKindName(r.ref.kind)) + " \"" + r.ref.name +
-                             "\" listens on port " + std::to_string(r.port) +
-                             ", which another reference or the ambassador's admin port uses");
+      return invalidArgument(
+          std::string(referenceKindName(r.ref.kind)) + " \"" + r.ref.name + "\" listens on port " +
+          std::to_string(r.port) +
+          ", which another reference or the ambassador's admin or status port uses");
     }
     if (!envs.insert(addressEnvName(r.ref.name)).second) {
       return invalidArgument("two references map to " + addressEnvName(r.ref.name));
@@ -158,20 +159,21 @@ json ambassadorContainer(const InjectorConfig& cfg, const ProxySettings& setting
       {"imagePullPolicy", cfg.image_pull_policy},
       {"command", json::array({kAmbassadorCommand})},
       {"args", json::array({"--config-dir", kConfigDir, "--admin",
-                            "0.0.0.0:" + std::to_string(cfg.admin_port), "--log-level",
+                            "127.0.0.1:" + std::to_string(cfg.admin_port), "--status",
+                            "0.0.0.0:" + std::to_string(cfg.status_port), "--log-level",
                             settings.log_level})},
       {"ports",
        json::array(
-           {{{"name", kAdminPortName}, {"containerPort", cfg.admin_port}, {"protocol", "TCP"}}})},
+           {{{"name", kStatusPortName}, {"containerPort", cfg.status_port}, {"protocol", "TCP"}}})},
       {"env", json::array({fieldEnv("POD_NAME", "metadata.name"),
                            fieldEnv("POD_NAMESPACE", "metadata.namespace")})},
       {"resources", resourcesJson(settings.resources)},
       {"volumeMounts", std::move(mounts)},
       // /readyz answers 200 once every listener is bound and has a backend: the app starts
       // after its proxy (native sidecars), and the pod is Ready only while the proxy is.
-      {"startupProbe", httpProbe("/readyz", cfg.admin_port, 1, 300)},
-      {"readinessProbe", httpProbe("/readyz", cfg.admin_port, 5, 3)},
-      {"livenessProbe", httpProbe("/healthz", cfg.admin_port, 10, 3)},
+      {"startupProbe", httpProbe("/readyz", cfg.status_port, 1, 300)},
+      {"readinessProbe", httpProbe("/readyz", cfg.status_port, 5, 3)},
+      {"livenessProbe", httpProbe("/healthz", cfg.status_port, 10, 3)},
       {"securityContext",
        {{"runAsNonRoot", true},
         {"runAsUser", cfg.run_as_user},

@@ -98,6 +98,12 @@ Status validateConfig(const InjectorConfig& cfg) {
   if (cfg.admin_port < 1 || cfg.admin_port > 65535) {
     return invalidArgument("--proxy-admin-port: must be 1..65535");
   }
+  if (cfg.status_port < 1 || cfg.status_port > 65535) {
+    return invalidArgument("--proxy-status-port: must be 1..65535");
+  }
+  if (cfg.status_port == cfg.admin_port) {
+    return invalidArgument("--proxy-status-port: must differ from --proxy-admin-port");
+  }
   if (!isValidLogLevel(cfg.log_level)) {
     return invalidArgument("--proxy-log-level: '" + cfg.log_level + "' is not a log level");
   }

@@ -25,9 +25,11 @@ struct InjectorConfig {
   std::string proxy_image;  // default: attache/attache-ambassador:<version>
   std::string image_pull_policy = "IfNotPresent";
   SidecarMode sidecar_mode = SidecarMode::kNative;
-  // The admin endpoint listens on 0.0.0.0:<admin_port> so that the kubelet's httpGet probes
-  // (which target the pod IP) reach /readyz and /healthz.
+  // The full admin endpoint (/config included) stays on 127.0.0.1:<admin_port>; the status
+  // endpoint (/healthz /readyz /metrics) listens on 0.0.0.0:<status_port>, where the kubelet's
+  // httpGet probes (which target the pod IP) and Prometheus reach it.
   int admin_port = 15000;
+  int status_port = 15021;
   std::string log_level = "info";
   ProxyResources resources;
   int64_t run_as_user = 65532;  // distroless "nonroot"

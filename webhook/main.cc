@@ -41,7 +41,8 @@ CommandLine makeCommandLine() {
       .add({"proxy-image", 0, "IMAGE",
             "ambassador image (default: attache/attache-ambassador:<version>)", ""})
       .add({"proxy-image-pull-policy", 0, "POLICY", "Always, IfNotPresent, Never", "IfNotPresent"})
-      .add({"proxy-admin-port", 0, "PORT", "ambassador admin port (probes, metrics)", "15000"})
+      .add({"proxy-admin-port", 0, "PORT", "ambassador admin port (loopback, /config)", "15000"})
+      .add({"proxy-status-port", 0, "PORT", "ambassador status port (probes, metrics)", "15021"})
       .add({"proxy-log-level", 0, "LEVEL", "ambassador log level", "info"})
       .add({"proxy-cpu-request", 0, "QTY", "ambassador CPU request", "50m"})
       .add({"proxy-cpu-limit", 0, "QTY", "ambassador CPU limit (default: none)", ""})
@@ -81,6 +82,9 @@ Result<InjectorConfig> injectorConfigFromArgs(const ParsedArgs& args) {
   auto admin_port = intFlag(args, "proxy-admin-port");
   if (!admin_port) return admin_port.error();
   cfg.admin_port = *admin_port;
+  auto status_port = intFlag(args, "proxy-status-port");
+  if (!status_port) return status_port.error();
+  cfg.status_port = *status_port;
   auto uid = intFlag(args, "proxy-uid");
   if (!uid) return uid.error();
   cfg.run_as_user = *uid;

@@ -71,12 +71,14 @@ class Session : public std::enable_shared_from_this<Session> {
       r.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       return r;
     }
-    if (target == "/config") {
+    if (target == "/config" && handlers_.config) {
       auto r = text(http::status::ok, handlers_.config());
       r.set(http::field::content_type, "application/json");
       return r;
     }
-    return text(http::status::not_found, "not found; try /healthz /readyz /metrics /config\n");
+    return text(http::status::not_found, handlers_.config
+                                             ? "not found; try /healthz /readyz /metrics /config\n"
+                                             : "not found; try /healthz /readyz /metrics\n");
   }
 
   static http::response<http::string_body> text(http::status status, std::string body) {

@@ -1,5 +1,7 @@
-// The ambassador's admin endpoint on loopback: /healthz, /readyz, /metrics (Prometheus text),
-// /config (the effective configuration as JSON). Boost.Beast on the proxy's event loop.
+// The ambassador's admin endpoint: /healthz, /readyz, /metrics (Prometheus text) and, when a
+// config handler is given, /config (the effective configuration as JSON). Boost.Beast on the
+// proxy's event loop. The ambassador serves it twice: the full endpoint on loopback (--admin)
+// and a status endpoint without /config on the pod IP for probes and scrapes (--status).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,7 +16,7 @@ namespace attache::ambassador::admin {
 struct AdminHandlers {
   std::function<bool(std::string* why)> ready;
   std::function<std::string()> metrics;  // Prometheus text exposition
-  std::function<std::string()> config;   // JSON
+  std::function<std::string()> config;   // JSON; empty: /config is not served
 };
 
 class AdminServer {

@@ -39,7 +39,7 @@ class Ambassador {
         inotify_(io),
         drain_timer_(io) {}
 
-  int start(const std::string& admin_address) {
+  int start(const std::string& admin_address, const std::string& status_address) {
     auto report = source_.load();
     for (const auto& e : report.errors) loop_.log->error("invalid configuration: {}", e);
     if (!source_.isDirectory() && !report.errors.empty()) return 1;
@@ -48,31 +48,40 @@ class Ambassador {
       return 1;
     }
     recordReload(report, /*initial=*/true);
-    if (!admin_address.empty() && !startAdmin(admin_address)) return 1;
+    if (!admin_address.empty() && !startAdmin(admin_address, /*with_config=*/true, admin_)) {
+      return 1;
+    }
+    if (!status_address.empty() && !startAdmin(status_address, /*with_config=*/false, status_)) {
+      return 1;
+    }
     if (source_.isDirectory() && !watchDirectory()) return 1;
     handleSignals();
     return 0;
   }
 
  private:
-  bool startAdmin(const std::string& address) {
+  bool startAdmin(const std::string& address, bool with_config,
+                  std::unique_ptr<admin::AdminServer>& server) {
     admin::AdminHandlers h;
     h.ready = [this](std::string* why) { return proxy_.ready(why); };
     h.metrics = [this] {
       return renderMetrics(proxy_.listeners(), reload_, loop_.requests.inUse());
     };
-    h.config = [this] {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& l : proxy_.listeners()) out.push_back(config::poolToJson(*l.config));
-      return out.dump(2) + "\n";
-    };
-    admin_ = std::make_unique<admin::AdminServer>(io_, std::move(h));
-    auto port = admin_->listen(address);
+    if (with_config) {
+      h.config = [this] {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& l : proxy_.listeners()) out.push_back(config::poolToJson(*l.config));
+        return out.dump(2) + "\n";
+      };
+    }
+    server = std::make_unique<admin::AdminServer>(io_, std::move(h));
+    auto port = server->listen(address);
     if (!port.ok()) {
       loop_.log->error("{}", port.error().message);
       return false;
     }
-    loop_.log->info("admin endpoint listening address={} port={}", address, *port);
+    loop_.log->info("{} endpoint listening address={} port={}", with_config ? "admin" : "status",
+                    address, *port);
     return true;
   }
 
@@ -166,6 +175,7 @@ class Ambassador {
   void stop() {
     proxy_.shutdown();
     if (admin_) admin_->stop();
+    if (status_) status_->stop();
     boost::system::error_code ignored;
     inotify_.close(ignored);
     debounce_.cancel();
@@ -185,6 +195,7 @@ class Ambassador {
   std::chrono::steady_clock::time_point drain_deadline_;
   bool draining_ = false;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<admin::AdminServer> status_;
   ReloadStats reload_;
 };
 
@@ -211,7 +222,7 @@ int runAmbassador(const Options& options) {
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context io(1);
   Ambassador ambassador(io, std::move(source));
-  if (int rc = ambassador.start(options.admin); rc != 0) return rc;
+  if (int rc = ambassador.start(options.admin, options.status); rc != 0) return rc;
   io.run();
   return 0;
 }

@@ -9,7 +9,8 @@ namespace attache::ambassador::app {
 struct Options {
   std::string conf_file;   // -c: twemproxy YAML
   std::string config_dir;  // --config-dir: listener files
-  std::string admin;       // --admin host:port
+  std::string admin;       // --admin host:port (full admin endpoint, /config included)
+  std::string status;      // --status host:port (/healthz /readyz /metrics only)
   bool test_only = false;  // -t
 };
 

@@ -98,6 +98,25 @@ TEST_F(ConfigDirTest, ServesTheListenerFileAndTheAdminEndpoint) {
   EXPECT_EQ(httpGet(admin_port_, "/nope").first, 404);
 }
 
+TEST_F(ConfigDirTest, TheStatusEndpointServesProbesAndMetricsButNotTheConfig) {
+  publish({{"cache.json", listenerJson(3)}});
+  const int status_port = freePort();
+  proxy_ = startAmbassador(
+      {"--config-dir", dir_.file("config"), "--admin", "127.0.0.1:" + std::to_string(admin_port_),
+       "--status", "127.0.0.1:" + std::to_string(status_port), "--log-level", "warn"},
+      port_, dir_.file("ambassador.log"));
+  ASSERT_TRUE(waitForPort(status_port));
+  EXPECT_EQ(httpGet(status_port, "/healthz"), (std::pair<int, std::string>{200, "ok\n"}));
+  EXPECT_EQ(httpGet(status_port, "/readyz").first, 200);
+  auto metrics = httpGet(status_port, "/metrics");
+  EXPECT_EQ(metrics.first, 200);
+  EXPECT_NE(metrics.second.find("attache_server_up{listener=\"cache\""), std::string::npos);
+  auto config = httpGet(status_port, "/config");
+  EXPECT_EQ(config.first, 404) << "the configuration stays on the loopback admin endpoint";
+  EXPECT_EQ(config.second.find("sharded-redis"), std::string::npos);
+  EXPECT_EQ(httpGet(admin_port_, "/config").first, 200);
+}
+
 TEST_F(ConfigDirTest, ReloadsOnASymlinkSwapWithoutDroppingClients) {
   publish({{"cache.json", listenerJson(2)}});
   startProxy();

@@ -41,10 +41,11 @@ TEST(InjectTest, NativeSidecarIsTheFirstInitContainerWithAStartupProbe) {
   EXPECT_EQ(c["name"], "attache-ambassador");
   EXPECT_EQ(c["restartPolicy"], "Always");
   EXPECT_EQ(c["startupProbe"]["httpGet"]["path"], "/readyz");
-  EXPECT_EQ(c["startupProbe"]["httpGet"]["port"], 15000);
+  EXPECT_EQ(c["startupProbe"]["httpGet"]["port"], 15021);
   EXPECT_EQ(c["command"], json::array({"attache-ambassador"}));
-  EXPECT_EQ(c["args"], json::array({"--config-dir", "/etc/attache/config", "--admin",
-                                    "0.0.0.0:15000", "--log-level", "info"}));
+  EXPECT_EQ(c["args"],
+            json::array({"--config-dir", "/etc/attache/config", "--admin", "127.0.0.1:15000",
+                         "--status", "0.0.0.0:15021", "--log-level", "info"}));
   EXPECT_EQ(out->pod["spec"]["containers"].size(), 1u);
 }
 
@@ -70,16 +71,20 @@ TEST(InjectTest, TheAmbassadorIsLockedDown) {
   EXPECT_GT(sc["runAsUser"].get<int>(), 0);
 }
 
-TEST(InjectTest, TheAdminPortIsConfigurable) {
+TEST(InjectTest, AdminStaysOnLoopbackAndProbesUseTheConfigurableStatusPort) {
   InjectorConfig cfg = InjectorConfig::defaults();
   cfg.admin_port = 19000;
+  cfg.status_port = 19021;
   auto out = inject(basicPod(), cfg, {sharded("cache", 6379)});
   ASSERT_TRUE(out.ok());
   const json& c = ambassadorOf(out->pod);
-  EXPECT_EQ(c["args"][3], "0.0.0.0:19000");
-  EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"], 19000);
+  EXPECT_EQ(c["args"][3], "127.0.0.1:19000");
+  EXPECT_EQ(c["args"][5], "0.0.0.0:19021");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"], 19021);
   EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"], "/healthz");
-  EXPECT_EQ(c["ports"][0]["containerPort"], 19000);
+  ASSERT_EQ(c["ports"].size(), 1u) << "only the status port is declared";
+  EXPECT_EQ(c["ports"][0]["containerPort"], 19021);
+  EXPECT_EQ(c["ports"][0]["name"], "attache-status");
 }
 
 TEST(InjectTest, EveryAppContainerGetsTheAddressButTheUsersValueWins) {
@@ -104,6 +109,8 @@ TEST(InjectTest, PortConflictsAreRefusedWithTheirCause) {
   EXPECT_NE(same.error().message.find("port 7000"), std::string::npos);
   auto admin = inject(basicPod(), InjectorConfig::defaults(), {sharded("a", 15000)});
   ASSERT_FALSE(admin.ok());
+  auto status = inject(basicPod(), InjectorConfig::defaults(), {sharded("a", 15021)});
+  ASSERT_FALSE(status.ok());
   json pod = basicPod();
   pod["spec"]["containers"][0]["ports"] = json::array({{{"containerPort", 15000}}});
   auto declared = inject(pod, InjectorConfig::defaults(), {sharded("a", 6379)});
@@ -210,6 +217,9 @@ TEST(ValidateConfigTest, NamesTheBadFlag) {
   EXPECT_TRUE(validateConfig(cfg).ok());
   cfg.admin_port = 0;
   EXPECT_EQ(validateConfig(cfg).error().message.rfind("--proxy-admin-port", 0), 0u);
+  cfg = InjectorConfig::defaults();
+  cfg.status_port = cfg.admin_port;
+  EXPECT_EQ(validateConfig(cfg).error().message.rfind("--proxy-status-port", 0), 0u);
   cfg = InjectorConfig::defaults();
   cfg.resources.memory_limit = "lots";
   EXPECT_EQ(validateConfig(cfg).error().message.rfind("--proxy-memory-limit", 0), 0u);
