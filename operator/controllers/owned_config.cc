@@ -86,7 +86,7 @@ ConfigMapAction planConfigMap(const json& desired, const json* existing) {
        have->value("name", "") != want->value("name", ""))) {
     return ConfigMapAction::kConflict;
   }
-  if (have == nullptr || have->value("uid", "") != want->value("uid", "")) {
+  if (have == nullptr || want == nullptr || have->value("uid", "") != want->value("uid", "")) {
     return ConfigMapAction::kUpdate;  // adopt, or a re-created owner of the same name
   }
   if (existing->value("data", json::object()) != desired["data"]) return ConfigMapAction::kUpdate;

@@ -48,6 +48,10 @@ TEST(PlanConfigMap, Table) {
       {"an unowned ConfigMap is adopted", &unowned, ConfigMapAction::kUpdate},
   };
   for (const auto& c : cases) EXPECT_EQ(planConfigMap(desired, c.existing), c.want) << c.name;
+  // A desired ConfigMap without a controller reference (never rendered so, but no crash).
+  json ownerless = desired;
+  ownerless["metadata"].erase("ownerReferences");
+  EXPECT_EQ(planConfigMap(ownerless, &same), ConfigMapAction::kUpdate);
 }
 
 TEST(ConfigMapPatch, RemovesForeignDataKeys) {
