@@ -89,10 +89,7 @@ Status parseTls(const json& spec, BindingSpec& out) {
 
 Result<BindingSpec> parseBindingSpec(const json& cr) {
   BindingSpec out;
-  ObjectMeta meta = readObjectMeta(cr);
-  out.name = std::move(meta.name);
-  out.ns = std::move(meta.ns);
-  out.generation = meta.generation;
+  static_cast<ObjectMeta&>(out) = readObjectMeta(cr);
   auto spec = cr.find("spec");
   if (spec == cr.end() || !spec->is_object()) return specError("spec", "is required");
   if (!spec->contains("listenPort")) return specError("spec.listenPort", "is required");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "operator/controllers/json_fields.h"
 
 namespace attache::controller {
 
@@ -22,9 +23,8 @@ struct Candidate {
   std::string api_version, resource_kind;  // provisionedService
 };
 
-struct BindingSpec {
-  std::string name, ns;
-  int64_t generation = 0;
+// name, ns and generation come from the resource (ObjectMeta).
+struct BindingSpec : ObjectMeta {
   int listen_port = 0;
   std::vector<Candidate> candidates;
   std::string tls_mode = "disable";

@@ -113,10 +113,7 @@ Status parseOptions(const json& spec, ShardedSpec& out) {
 
 Result<ShardedSpec> parseShardedSpec(const json& cr) {
   ShardedSpec out;
-  ObjectMeta meta = readObjectMeta(cr);
-  out.name = std::move(meta.name);
-  out.ns = std::move(meta.ns);
-  out.generation = meta.generation;
+  static_cast<ObjectMeta&>(out) = readObjectMeta(cr);
   auto spec_it = cr.find("spec");
   if (spec_it == cr.end() || !spec_it->is_object()) return specError("spec", "is required");
   for (auto st :

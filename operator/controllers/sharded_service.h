@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "operator/controllers/json_fields.h"
 
 namespace attache::controller {
 
@@ -21,9 +22,8 @@ struct EndpointShard {
   int weight = 1;
 };
 
-struct ShardedSpec {
-  std::string name, ns;
-  int64_t generation = 0;
+// name, ns and generation come from the resource (ObjectMeta).
+struct ShardedSpec : ObjectMeta {
   std::string protocol = "redis";
   int listen_port = 6379;
   std::string distribution = "ketama";
