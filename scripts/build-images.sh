@@ -174,7 +174,10 @@ for c in "${components[@]}"; do
     cat "$work/$c.log" >&2
     die "docker build of $image failed (log above)"
   fi
-  docker image prune -f --filter "label=dev.attache.image.build-id=$build_id" >/dev/null
+  # Removed by id, not with `docker image prune`: the daemon runs one prune at a time and
+  # refuses a concurrent one ("a prune operation is already running").
+  mapfile -t stages < <(docker images -aq --filter "label=dev.attache.image.build-id=$build_id")
+  ((${#stages[@]} == 0)) || docker rmi "${stages[@]}" >/dev/null 2>&1 || true
   current="$(docker image inspect -f '{{.Id}}' "$image:${tags[0]}")"
   for old in "${previous[@]}"; do
     # Fails, harmlessly, while another tag or a container still uses it.
