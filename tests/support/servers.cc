@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 namespace attache::testing {
 
@@ -86,6 +87,26 @@ void TestClient::sendRaw(const std::string& bytes) {
     if (n <= 0) return;
     off += static_cast<size_t>(n);
   }
+}
+
+std::string TestClient::pipeline(const std::string& requests, size_t expect_bytes,
+                                 std::chrono::milliseconds read_after,
+                                 std::chrono::milliseconds stall) {
+  std::thread writer([this, &requests] { sendRaw(requests); });
+  std::this_thread::sleep_for(read_after);
+  std::string got = std::move(buf_);
+  buf_.clear();
+  std::vector<char> chunk(256 * 1024);
+  while (fd_ >= 0 && got.size() < expect_bytes) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(stall.count())) <= 0) break;
+    ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
+    if (n <= 0) break;
+    got.append(chunk.data(), static_cast<size_t>(n));
+  }
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);  // a writer blocked on a stalled peer returns
+  writer.join();
+  return got;
 }
 
 std::string encodeCommand(const std::vector<std::string>& args) {

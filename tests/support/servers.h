@@ -56,6 +56,12 @@ class TestClient {
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when the server closed the connection (reads EOF within the timeout).
   bool closedByPeer(std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  // A client far ahead of its replies: a second thread sends all of `requests` while this one
+  // waits `read_after` before reading, until `expect_bytes` have come or nothing has come for
+  // `stall`. Returns what was read. The connection is shut down afterwards.
+  std::string pipeline(const std::string& requests, size_t expect_bytes,
+                       std::chrono::milliseconds read_after,
+                       std::chrono::milliseconds stall = std::chrono::seconds(10));
 
  private:
   bool fill(std::chrono::steady_clock::time_point deadline);

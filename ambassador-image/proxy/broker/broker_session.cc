@@ -109,9 +109,10 @@ BrokerSession::Io BrokerSession::readTls(Side& from, Buffer& buf) {
   int n = SSL_read(from.ssl, at, static_cast<int>(room));
   if (n > 0) {
     buf.end += static_cast<size_t>(n);
+    // Read on until WANT_READ: OpenSSL reads ahead at most its buffer's size, so an empty
+    // buffer does not mean an empty socket, and the loop's edge-triggered epoll would not
+    // report what the socket already holds.
     from.read_need = Need::kNothing;
-    // With read-ahead OpenSSL has taken what the socket held; nothing buffered means drained.
-    if (SSL_has_pending(from.ssl) == 0) block(from, from.read_need, Need::kReadable);
     return Io::kProgress;
   }
   switch (SSL_get_error(from.ssl, n)) {

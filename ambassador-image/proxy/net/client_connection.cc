@@ -79,16 +79,23 @@ void ClientConnection::waitReadable() {
   if (read_waiting_ || closed_ || closing_) return;
   if (backpressured()) {
     paused_ = true;  // resumed by flush() once the client has caught up
+    must_read_ = true;
     return;
   }
   read_waiting_ = true;
-  stream_.async_wait(asio::posix::stream_descriptor::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->read_waiting_ = false;
-                       if (ec || self->closed_) return;
-                       Loop::Batch batch(self->loop_);
-                       self->onReadable();
-                     });
+  auto on_ready = [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->read_waiting_ = false;
+    if (ec || self->closed_) return;
+    Loop::Batch batch(self->loop_);
+    self->onReadable();
+  };
+  if (must_read_) {
+    must_read_ = false;
+    asio::post(loop_.io,
+               [on_ready = std::move(on_ready)] { on_ready(boost::system::error_code()); });
+    return;
+  }
+  stream_.async_wait(asio::posix::stream_descriptor::wait_read, std::move(on_ready));
 }
 
 bool ClientConnection::backpressured() const {
@@ -97,6 +104,7 @@ bool ClientConnection::backpressured() const {
 
 void ClientConnection::onReadable() {
   const IoStatus st = readSome(stream_.native_handle(), in_, kReadChunk, kMaxReadPerWakeup);
+  must_read_ = st == IoStatus::kBudget;
   const bool eof = st == IoStatus::kClosed || st == IoStatus::kError;
   processInput();
   if (eof) closing_ = true;  // half-closed or gone: answer what it sent, then close

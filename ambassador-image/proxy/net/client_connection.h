@@ -84,6 +84,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   size_t skip_ = 0;  // memcached: bytes of a bad data block still to discard
   bool read_waiting_ = false;
   bool paused_ = false;  // not reading: too much output unsent or too many requests queued
+  // The socket may hold bytes the loop will not report (a read stopped at its budget, or a
+  // pause during which nothing waited on it): read again without waiting.
+  bool must_read_ = false;
   bool write_waiting_ = false;
   bool flush_posted_ = false;
   bool closing_ = false;  // QUIT or protocol error: close after the last reply

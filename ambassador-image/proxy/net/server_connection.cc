@@ -107,6 +107,7 @@ void ServerConnection::onConnected(broker::ConnectOutcome out) {
     transport_ = std::make_unique<PlainTransport>(stream_.native_handle());
   }
   state_ = State::kConnected;
+  more_ = false;
   if (!inflight_.empty()) armTimer();
   auto& st = pool_->serverStats(server_);
   ++st.connects;
@@ -154,7 +155,8 @@ void ServerConnection::waitReadable() {
     Loop::Batch batch(self->loop_);
     self->onReadable();
   };
-  if (transport_->hasBuffered()) {  // TLS records already read: the socket will not say so
+  if (more_) {  // the last read stopped at its budget: the socket will not report the rest
+    more_ = false;
     asio::post(loop_.io,
                [on_ready = std::move(on_ready)] { on_ready(boost::system::error_code()); });
     return;
@@ -164,6 +166,7 @@ void ServerConnection::waitReadable() {
 
 void ServerConnection::onReadable() {
   const IoStatus st = transport_->read(in_, kReadChunk, kMaxReadPerWakeup);
+  more_ = st == IoStatus::kBudget;
   if (st == IoStatus::kClosed || st == IoStatus::kError) {
     const std::string why =
         st == IoStatus::kClosed ? "connection closed by server" : transport_->lastError();

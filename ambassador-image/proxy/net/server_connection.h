@@ -74,6 +74,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   bool flush_posted_ = false;
   bool write_waiting_ = false;
   bool read_waiting_ = false;
+  bool more_ = false;  // the last read stopped at its budget
   ByteBuffer in_;
   std::string out_;
   size_t out_off_ = 0;

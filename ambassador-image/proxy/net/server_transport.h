@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cerrno>
-#include <cstring>
 #include <string>
+#include <system_error>
 
 #include "ambassador-image/proxy/net/byte_buffer.h"
 #include "ambassador-image/proxy/net/socket_io.h"
@@ -21,15 +21,12 @@ class ServerTransport {
   // Writes out[off..] until done or blocked; advances `off`; clears `out` when done (writeSome).
   virtual IoStatus write(std::string& out, size_t& off) = 0;
   // Reads what is available, up to about `budget` bytes (readSome). kClosed: the peer ended
-  // the stream.
+  // the stream; kBudget: call again without waiting for the socket.
   virtual IoStatus read(ByteBuffer& in, size_t chunk, size_t budget) = 0;
   // After kWouldBlock from write(): what the socket must become before write() can progress.
   virtual Wait writeWait() const { return Wait::kWritable; }
   // What the socket must become before read() can progress (TLS may have to write first).
   virtual Wait readWait() const { return Wait::kReadable; }
-  // read() stopped at its budget with bytes already taken off the socket: call it again
-  // without waiting (the socket will not report them).
-  virtual bool hasBuffered() const { return false; }
   // Why the last kError happened; ask right after it.
   virtual std::string lastError() const = 0;
 };
@@ -42,7 +39,9 @@ class PlainTransport final : public ServerTransport {
   IoStatus read(ByteBuffer& in, size_t chunk, size_t budget) override {
     return readSome(fd_, in, chunk, budget);
   }
-  std::string lastError() const override { return std::strerror(errno); }
+  std::string lastError() const override {
+    return std::error_code(errno, std::system_category()).message();
+  }
 
  private:
   int fd_;

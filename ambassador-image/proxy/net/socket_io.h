@@ -10,7 +10,10 @@
 
 namespace attache::ambassador::net {
 
-enum class IoStatus { kDone, kWouldBlock, kClosed, kError };
+// kBudget: a read stopped at its budget, so the socket may still hold bytes. The event loop's
+// epoll is edge-triggered: it does not report bytes that were already there, so the caller
+// reads again without waiting.
+enum class IoStatus { kDone, kWouldBlock, kClosed, kError, kBudget };
 
 // Writes out[off..] until done or the socket is full; advances `off`; clears `out` when done.
 inline IoStatus writeSome(int fd, std::string& out, size_t& off) {
@@ -30,7 +33,9 @@ inline IoStatus writeSome(int fd, std::string& out, size_t& off) {
 }
 
 // Reads what is available, in `chunk`-sized steps, up to `budget` bytes per call.
-// kDone: drained (or budget used); kClosed: EOF; kError: errno says why.
+// kDone: drained (a short read or EAGAIN); kBudget: stopped by the budget; kClosed: EOF;
+// kError: errno says why. A short read proves the socket empty at that instant, so the next
+// bytes to arrive will be reported; it does not see an EOF that came with the last bytes.
 inline IoStatus readSome(int fd, ByteBuffer& in, size_t chunk, size_t budget) {
   size_t total = 0;
   while (total < budget) {
@@ -46,7 +51,7 @@ inline IoStatus readSome(int fd, ByteBuffer& in, size_t chunk, size_t budget) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return IoStatus::kDone;
     return n == 0 ? IoStatus::kClosed : IoStatus::kError;
   }
-  return IoStatus::kDone;
+  return IoStatus::kBudget;
 }
 
 }  // namespace attache::ambassador::net

@@ -61,7 +61,9 @@ IoStatus TlsTransport::write(std::string& out, size_t& off) {
 IoStatus TlsTransport::read(ByteBuffer& in, size_t chunk, size_t budget) {
   size_t total = 0;
   read_wait_ = Wait::kReadable;
-  buffered_ = false;
+  // Until OpenSSL says WANT_READ: an empty read-ahead buffer does not mean an empty socket
+  // (OpenSSL reads at most its buffer's size), and the loop's edge-triggered epoll would not
+  // report what the socket already holds.
   while (total < budget) {
     in.reserve(std::min(chunk, kTlsRecord));
     int n = SSL_read(ssl_.get(), in.writePtr(),
@@ -69,18 +71,12 @@ IoStatus TlsTransport::read(ByteBuffer& in, size_t chunk, size_t budget) {
     if (n > 0) {
       in.commit(static_cast<size_t>(n));
       total += static_cast<size_t>(n);
-      // Read-ahead took what the socket held: nothing buffered means drained (as readSome
-      // assumes of a short read), which saves a read() that would say EAGAIN. If the socket
-      // has more, the next wait reports it at once.
-      if (SSL_has_pending(ssl_.get()) == 0) return IoStatus::kDone;
       continue;
     }
     const IoStatus st = failed(n, read_wait_);
     return st == IoStatus::kWouldBlock ? IoStatus::kDone : st;  // drained: wait for read_wait_
   }
-  // Stopped by the budget: records OpenSSL already read ahead are invisible to the socket.
-  buffered_ = SSL_has_pending(ssl_.get()) == 1;
-  return IoStatus::kDone;
+  return IoStatus::kBudget;  // records may wait in OpenSSL's buffer or in the socket
 }
 
 }  // namespace attache::ambassador::net

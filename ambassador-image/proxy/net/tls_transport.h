@@ -18,7 +18,6 @@ class TlsTransport final : public ServerTransport {
   IoStatus read(ByteBuffer& in, size_t chunk, size_t budget) override;
   Wait writeWait() const override { return write_wait_; }
   Wait readWait() const override { return read_wait_; }
-  bool hasBuffered() const override { return buffered_; }
   std::string lastError() const override { return error_; }
 
  private:
@@ -28,7 +27,6 @@ class TlsTransport final : public ServerTransport {
   broker::SslPtr ssl_;
   Wait write_wait_ = Wait::kWritable;
   Wait read_wait_ = Wait::kReadable;
-  bool buffered_ = false;
   std::string error_;
 };
 

@@ -259,6 +259,35 @@ TEST_F(RedisProxyTest, UpstreamAuthFromTheConfigAndClientAuthLikeTwemproxy) {
   }
 }
 
+// The loop's epoll is edge-triggered: bytes already in a socket are not reported again. These
+// clients leave the ambassador's read of their socket unfinished, by more input than one
+// wakeup reads or by a pause while their replies pile up; it must finish it without waiting.
+TEST_F(RedisProxyTest, AnswersAPipelineLargerThanOneWakeupReads) {
+  std::string requests;
+  const int n = 200000;  // 4.6 MiB of GETs, nine times the per-wakeup read budget
+  for (int i = 0; i < n; ++i) requests += encodeCommand({"GET", "absent"});
+  TestClient c(port_);
+  const std::string got = c.pipeline(requests, 5 * n, std::chrono::milliseconds(0));
+  ASSERT_EQ(got.size(), 5u * n) << "replies stopped after " << got.size() / 5;
+  EXPECT_EQ(got.find_first_not_of("$-1\r\n"), std::string::npos);
+}
+
+TEST_F(RedisProxyTest, ResumesAClientPausedWhileItsRepliesPiledUp) {
+  const std::string value(2048, 'v');
+  ASSERT_EQ(TestClient(port_).command({"SET", "wide", value}), "+OK\r\n");
+  const int n = 40000;  // 80 MiB of replies: far past the point where the client is paused
+  std::string requests;
+  for (int i = 0; i < n; ++i) requests += encodeCommand({"GET", "wide"});
+  const std::string reply = "$2048\r\n" + value + "\r\n";
+  TestClient c(port_);
+  const std::string got = c.pipeline(requests, reply.size() * n, std::chrono::milliseconds(1500));
+  ASSERT_EQ(got.size(), reply.size() * n) << "replies stopped after " << got.size() / reply.size();
+  size_t bad = 0;
+  for (size_t i = 0; i < got.size(); i += reply.size())
+    bad += got.compare(i, reply.size(), reply) != 0;
+  EXPECT_EQ(bad, 0u);
+}
+
 TEST_F(RedisProxyTest, RedisBenchmarksFullDefaultRunCompletes) {
   if (!haveBinary("redis-benchmark")) GTEST_SKIP() << "no redis-benchmark";
   auto r =

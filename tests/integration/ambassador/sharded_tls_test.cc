@@ -113,6 +113,27 @@ TEST_F(ShardedTlsTest, RoundTripsSetGetAndMgetAcrossTlsShards) {
   EXPECT_EQ(httpGet(admin_port_, "/readyz").first, 200);
 }
 
+TEST_F(ShardedTlsTest, CarriesRepliesLargerThanWhatOpenSslReadsAhead) {
+  // OpenSSL reads ahead one buffer (~17 KiB) at a time, so the socket can still hold most of an
+  // 8 MiB reply when that buffer is empty; the loop's edge-triggered epoll does not report
+  // those bytes again, and only reading on until WANT_READ gets them. A client that reads late
+  // lets the reply pile up in the shard's socket.
+  startShards();
+  writeListener("cache.json",
+                shardedJson("cache", port_, shardTls(pki_.ca_crt), R"(, "timeoutMs": 30000)"));
+  startProxy(port_);
+  std::string huge(8 << 20, 'h');
+  for (size_t i = 0; i < huge.size(); i += 4096) huge[i] = static_cast<char>('a' + i / 4096 % 26);
+  TestClient c(port_);
+  ASSERT_EQ(c.command({"SET", "huge", huge}), "+OK\r\n");
+  const std::string reply = "$" + std::to_string(huge.size()) + "\r\n" + huge + "\r\n";
+  std::string requests;
+  for (int i = 0; i < 3; ++i) requests += encodeCommand({"GET", "huge"});
+  const std::string got = c.pipeline(requests, 3 * reply.size(), std::chrono::milliseconds(500));
+  ASSERT_EQ(got.size(), 3 * reply.size()) << "the replies stopped";
+  EXPECT_TRUE(got == reply + reply + reply);
+}
+
 TEST_F(ShardedTlsTest, RefusesAWrongCaWithAnErrorReplyAndNeverFallsBackToPlainText) {
   startShards();
   auto other = makePki(dir_.file("other"), "Some Other CA");

@@ -38,6 +38,25 @@ TEST_F(BrokerTlsTest, RoundTripsThroughTlsOrigination) {
   EXPECT_EQ(httpGet(admin_port_, "/readyz").first, 200);
 }
 
+TEST_F(BrokerTlsTest, RelaysRepliesLargerThanWhatOpenSslReadsAhead) {
+  // OpenSSL reads ahead one buffer (~17 KiB) at a time: an empty buffer does not mean an
+  // empty socket, and the loop's edge-triggered epoll does not report bytes already there.
+  TlsRedis redis(pki_, "no");
+  writeListener("db.json",
+                brokerJson("db", port_, {{"127.0.0.1", redis.tls_port}}, tlsJson(pki_.ca_crt)));
+  startProxy(port_);
+  std::string huge(8 << 20, 'h');
+  for (size_t i = 0; i < huge.size(); i += 4096) huge[i] = static_cast<char>('a' + i / 4096 % 26);
+  ASSERT_EQ(TestClient(redis.server->port).command({"SET", "huge", huge}), "+OK\r\n");
+  const std::string reply = "$" + std::to_string(huge.size()) + "\r\n" + huge + "\r\n";
+  std::string requests;
+  for (int i = 0; i < 3; ++i) requests += encodeCommand({"GET", "huge"});
+  TestClient c(port_);
+  const std::string got = c.pipeline(requests, 3 * reply.size(), std::chrono::milliseconds(500));
+  ASSERT_EQ(got.size(), 3 * reply.size()) << "the replies stopped";
+  EXPECT_TRUE(got == reply + reply + reply);
+}
+
 TEST_F(BrokerTlsTest, ChecksTheCandidateHostWhenNoServerNameIsGiven) {
   TlsRedis redis(pki_, "no");
   const int by_ip = freePort();
