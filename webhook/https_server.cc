@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "common/host_port.h"
+
 namespace attache::webhook {
 
 namespace asio = boost::asio;
@@ -19,7 +21,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{16} * 1024;
 constexpr auto kShutdownTimeout = std::chrono::seconds(3);
 
 struct Shared {
@@ -164,20 +166,9 @@ HttpsServer::~HttpsServer() { stop(); }
 
 Result<std::pair<std::string, int>> splitHostPort(const std::string& address,
                                                   const std::string& flag) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) {
-    return invalidArgument(flag + ": '" + address + "' is not host:port");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  char* end = nullptr;
-  long port = std::strtol(address.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port < 0 || port > 65535) {
-    return invalidArgument(flag + ": bad port in '" + address + "'");
-  }
-  return std::pair{host, static_cast<int>(port)};
+  auto hp = parseHostPort(address, /*allow_port_zero=*/true);
+  if (!hp) return invalidArgument(flag + ": '" + address + "' " + hp.error().message);
+  return std::pair{std::move(hp->host), static_cast<int>(hp->port)};
 }
 
 Result<int> HttpsServer::listen(const std::string& address) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <optional>
 
+#include "common/host_port.h"
+
 namespace attache::ambassador::admin {
 
 namespace asio = boost::asio;
@@ -16,7 +18,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
-constexpr size_t kMaxRequestBytes = 16 * 1024;
+constexpr size_t kMaxRequestBytes = size_t{16} * 1024;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -122,19 +124,17 @@ AdminServer::AdminServer(asio::io_context& io, AdminHandlers handlers)
 AdminServer::~AdminServer() { stop(); }
 
 Result<int> AdminServer::listen(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return invalidArgument("--admin must be host:port");
+  auto hp = parseHostPort(address, /*allow_port_zero=*/true);
+  if (!hp) return invalidArgument("'" + address + "' " + hp.error().message);
   beast::error_code ec;
-  auto addr = asio::ip::make_address(address.substr(0, colon), ec);
-  if (ec) return invalidArgument("--admin: bad host '" + address.substr(0, colon) + "'");
-  int port = std::atoi(address.c_str() + colon + 1);
-  if (port < 0 || port > 65535) return invalidArgument("--admin: bad port");
-  tcp::endpoint ep(addr, static_cast<uint16_t>(port));
+  auto addr = asio::ip::make_address(hp->host, ec);
+  if (ec) return invalidArgument("'" + address + "': the host must be an IP address");
+  tcp::endpoint ep(addr, hp->port);
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(64, ec);
-  if (ec) return unavailable("--admin: cannot listen on " + address + ": " + ec.message());
+  if (ec) return unavailable("cannot listen on " + address + ": " + ec.message());
   impl_->accept();
   return static_cast<int>(impl_->acceptor.local_endpoint().port());
 }

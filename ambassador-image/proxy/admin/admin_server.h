@@ -23,7 +23,8 @@ class AdminServer {
  public:
   AdminServer(boost::asio::io_context& io, AdminHandlers handlers);
   ~AdminServer();
-  // Binds "host:port" (port 0 picks a free one); returns the bound port.
+  // Binds "host:port" (port 0 picks a free one); returns the bound port. Errors name the
+  // address, for the caller to prefix with its flag.
   Result<int> listen(const std::string& address);
   void stop();
 

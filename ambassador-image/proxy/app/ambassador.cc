@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 #include "ambassador-image/proxy/admin/admin_server.h"
 #include "ambassador-image/proxy/app/config_source.h"
@@ -77,7 +78,7 @@ class Ambassador {
     server = std::make_unique<admin::AdminServer>(io_, std::move(h));
     auto port = server->listen(address);
     if (!port.ok()) {
-      loop_.log->error("{}", port.error().message);
+      loop_.log->error("--{}: {}", with_config ? "admin" : "status", port.error().message);
       return false;
     }
     loop_.log->info("{} endpoint listening address={} port={}", with_config ? "admin" : "status",
@@ -113,7 +114,8 @@ class Ambassador {
     if (fd < 0 || ::inotify_add_watch(fd, source_.path().c_str(),
                                       IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
                                           IN_CLOSE_WRITE | IN_ATTRIB) < 0) {
-      loop_.log->error("cannot watch {}: {}", source_.path(), std::strerror(errno));
+      loop_.log->error("cannot watch {}: {}", source_.path(),
+                       std::error_code(errno, std::system_category()).message());
       if (fd >= 0) ::close(fd);
       return false;
     }

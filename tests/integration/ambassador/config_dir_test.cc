@@ -2,6 +2,7 @@
 // dropping clients, last good config kept on a bad file, and the admin endpoint.
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "tests/integration/ambassador/fixture.h"
 
@@ -167,6 +168,20 @@ TEST_F(ConfigDirTest, StartsWithAnEmptyDirectoryAndPicksUpAFileAddedLater) {
   ASSERT_TRUE(waitForPort(port_));
   TestClient c(port_);
   EXPECT_EQ(c.command({"SET", "late", "1"}), "+OK\r\n");
+}
+
+TEST_F(ConfigDirTest, RefusesToStartOnAMalformedEndpointAddressAndNamesTheFlag) {
+  writeFile(dir_.file("config/cache.json"), listenerJson(3));
+  for (const auto& [flag, address, why] :
+       {std::tuple{"--admin", "127.0.0.1:http", "has an invalid port"},
+        std::tuple{"--status", "127.0.0.1:99999", "has an invalid port"},
+        std::tuple{"--status", "localhost:15021", "the host must be an IP address"}}) {
+    auto r = runCommand({ambassadorBinary(), "--config-dir", dir_.file("config"), flag, address},
+                        "", std::chrono::seconds(10));
+    EXPECT_NE(r.exit_code, 0) << flag << " " << address;
+    EXPECT_NE(r.err.find(std::string(flag) + ": '" + address + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(ConfigDirTest, ChecksTheDirectoryWithDashT) {
