@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/host_port.h"
+
 namespace attache::ambassador::config {
 namespace {
 
@@ -37,19 +39,9 @@ Status readField(const json& obj, const char* key, T& out, const std::string& pr
 
 Result<std::pair<std::string, uint16_t>> splitHostPort(const std::string& field,
                                                        const std::string& addr) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos || colon == 0) return fieldError(field, "must be host:port");
-  std::string host = addr.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = 0;
-  for (char c : addr.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return fieldError(field, "has an invalid port");
-    port = port * 10 + (c - '0');
-  }
-  if (port < 1 || port > 65535) return fieldError(field, "has an invalid port");
-  return std::make_pair(host, static_cast<uint16_t>(port));
+  auto hp = parseHostPort(addr, /*allow_port_zero=*/false);
+  if (!hp.ok()) return fieldError(field, hp.error().message);
+  return std::make_pair(std::move(hp->host), hp->port);
 }
 
 Status readTls(const json& doc, PoolConfig& pool) {
@@ -66,13 +58,31 @@ Status readTls(const json& doc, PoolConfig& pool) {
       e != it->end() && e->is_boolean() && !mode.empty() && e->get<bool>() != pool.tls.enabled) {
     return fieldError("tls.enabled", "contradicts tls.mode \"" + mode + "\"");
   }
-  for (auto st : {readField(*it, "enabled", pool.tls.enabled, "tls."),
-                  readField(*it, "serverName", pool.tls.server_name, "tls."),
-                  readField(*it, "caFile", pool.tls.ca_file, "tls."),
-                  readField(*it, "certFile", pool.tls.cert_file, "tls."),
-                  readField(*it, "keyFile", pool.tls.key_file, "tls."),
-                  readField(*it, "insecureSkipVerify", pool.tls.insecure_skip_verify, "tls.")}) {
+  for (const auto& st :
+       {readField(*it, "enabled", pool.tls.enabled, "tls."),
+        readField(*it, "serverName", pool.tls.server_name, "tls."),
+        readField(*it, "caFile", pool.tls.ca_file, "tls."),
+        readField(*it, "certFile", pool.tls.cert_file, "tls."),
+        readField(*it, "keyFile", pool.tls.key_file, "tls."),
+        readField(*it, "insecureSkipVerify", pool.tls.insecure_skip_verify, "tls.")}) {
     if (!st.ok()) return st;
+  }
+  if (!pool.tls.enabled) {
+    // A CA or a server name with TLS off is almost surely a forgotten `enabled: true`: refused,
+    // so that a listener the user meant to protect never goes out in plain text.
+    const std::pair<const char*, bool> settings[] = {
+        {"caFile", !pool.tls.ca_file.empty()},
+        {"certFile", !pool.tls.cert_file.empty()},
+        {"keyFile", !pool.tls.key_file.empty()},
+        {"serverName", !pool.tls.server_name.empty()},
+        {"insecureSkipVerify", pool.tls.insecure_skip_verify}};
+    for (const auto& [field, set] : settings) {
+      if (set) {
+        return fieldError(std::string("tls.") + field,
+                          "is set but TLS is off (tls.enabled is false or tls.mode is "
+                          "\"disable\"): enable TLS or remove it");
+      }
+    }
   }
   if (!pool.tls.cert_file.empty() && pool.tls.key_file.empty()) {
     return fieldError("tls.keyFile", "is required with tls.certFile");
@@ -94,7 +104,7 @@ Status readServers(const json& doc, PoolConfig& pool) {
     ServerConfig server;
     std::string address;
     int64_t port = 0;
-    for (auto st :
+    for (const auto& st :
          {readField(s, "name", server.name, prefix), readField(s, "address", address, prefix),
           readField(s, "host", server.host, prefix), readField(s, "port", port, prefix),
           readField(s, "weight", server.weight, prefix)}) {
@@ -118,7 +128,7 @@ Status readServers(const json& doc, PoolConfig& pool) {
 
 Status readEnums(const json& doc, PoolConfig& pool) {
   std::string protocol = "redis", distribution, hash;
-  for (auto st :
+  for (const auto& st :
        {readField(doc, "protocol", protocol), readField(doc, "distribution", distribution),
         readField(doc, "hash", hash), readField(doc, "hashTag", pool.hash_tag)}) {
     if (!st.ok()) return st;
@@ -148,7 +158,7 @@ Status readScalars(const json& doc, PoolConfig& pool) {
   pool.failure_limit = 1;
   pool.retry_timeout_ms = 2000;
   pool.timeout_ms = 400;
-  for (auto st :
+  for (const auto& st :
        {readField(doc, "timeoutMs", pool.timeout_ms), readField(doc, "autoEject", pool.auto_eject),
         readField(doc, "failureLimit", pool.failure_limit),
         readField(doc, "retryTimeoutMs", pool.retry_timeout_ms),
@@ -179,8 +189,8 @@ Result<PoolConfig> parseListenerFile(std::string_view text) {
   if (!doc.is_object()) return invalidArgument("a listener file is a JSON object");
   PoolConfig pool;
   std::string kind = "sharded", listen;
-  for (auto st : {readField(doc, "name", pool.name), readField(doc, "kind", kind),
-                  readField(doc, "listen", listen)}) {
+  for (const auto& st : {readField(doc, "name", pool.name), readField(doc, "kind", kind),
+                         readField(doc, "listen", listen)}) {
     if (!st.ok()) return st.error();
   }
   if (pool.name.empty()) return fieldError("name", "is required");
@@ -191,7 +201,7 @@ Result<PoolConfig> parseListenerFile(std::string_view text) {
   auto hp = splitHostPort("listen", listen);
   if (!hp.ok()) return hp.error();
   std::tie(pool.listen_host, pool.listen_port) = *hp;
-  for (auto st :
+  for (const auto& st :
        {readEnums(doc, pool), readScalars(doc, pool), readTls(doc, pool), readServers(doc, pool)}) {
     if (!st.ok()) return st.error();
   }

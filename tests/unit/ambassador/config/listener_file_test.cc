@@ -44,7 +44,7 @@ TEST(ListenerFileTlsTest, AcceptsModeOriginateAndAClientCertificateWithItsKey) {
 
 TEST(ListenerFileTlsTest, LeavesTlsOffWithoutABlockOrWithModeDisable) {
   for (const std::string extra : {"", R"(, "tls": null)", R"(, "tls": {"mode": "disable"})",
-                                  R"(, "tls": {"enabled": false, "caFile": "/ca.crt"})"}) {
+                                  R"(, "tls": {"enabled": false})"}) {
     auto p = parseListenerFile(sharded(extra));
     ASSERT_TRUE(p.ok()) << extra << ": " << p.error().message;
     EXPECT_FALSE(p->tls.enabled) << extra;
@@ -91,6 +91,13 @@ TEST(ListenerFileTlsTest, ErrorsNameTheTlsField) {
                 "tls.enabled: contradicts tls.mode"},
            Case{"caFile not a string", R"({"enabled": true, "caFile": 7})",
                 "tls.caFile: must be a string"},
+           Case{"a CA with TLS off", R"({"enabled": false, "caFile": "/ca.crt"})",
+                "tls.caFile: is set but TLS is off"},
+           Case{"a server name without enabled", R"({"serverName": "db.example.com"})",
+                "tls.serverName: is set but TLS is off"},
+           Case{"a client certificate with mode disable",
+                R"({"mode": "disable", "certFile": "/tls.crt", "keyFile": "/tls.key"})",
+                "tls.certFile: is set but TLS is off"},
            Case{"insecureSkipVerify not a boolean", R"({"enabled": true, "insecureSkipVerify": 1})",
                 "tls.insecureSkipVerify: must be a boolean"},
        }) {
