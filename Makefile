@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PRESET ?= dev
 TEST_PRESET ?= asan
+TIDY_PRESET ?= dev
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 CXX_SOURCES = $(shell git ls-files -co --exclude-standard -- '*.h' '*.cc')
@@ -47,8 +48,9 @@ fmt: ## clang-format every C++ file in place
 format-check: ## fail when a C++ file is not clang-formatted
 	@clang-format --dry-run -Werror $(CXX_SOURCES)
 
-tidy: build ## clang-tidy (curated checks, .clang-tidy) over the project's sources
-	@scripts/run-clang-tidy.sh build/dev
+tidy: deps ## clang-tidy (curated checks, .clang-tidy) over the project's sources (TIDY_PRESET's compile commands)
+	@cmake --preset $(TIDY_PRESET) >/dev/null
+	@scripts/run-clang-tidy.sh build/$(TIDY_PRESET)
 
 lint: format-check tidy ## format-check + clang-tidy
 

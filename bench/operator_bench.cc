@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--operator") op_path = argv[i + 1];
-    if (a == "--services") services = std::atoi(argv[i + 1]);
-    if (a == "--pods-per") pods_per = std::atoi(argv[i + 1]);
+    if (a == "--services") services = std::stoi(argv[i + 1]);
+    if (a == "--pods-per") pods_per = std::stoi(argv[i + 1]);
   }
   const char* kc = std::getenv("KUBECONFIG");
   if (op_path.empty() || kc == nullptr) {

@@ -1,11 +1,18 @@
 #include "common/cli.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
 #include "attache_version.h"
 
 namespace attache {
+
+std::optional<std::string> envVar(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): nothing calls setenv
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
 
 std::string ParsedArgs::get(const std::string& name) const {
   if (auto it = values_.find(name); it != values_.end()) return it->second;
@@ -102,7 +109,7 @@ std::string CommandLine::usage() const {
 
 std::string versionString(const std::string& program) {
   std::string out = program + " " + ATTACHE_VERSION;
-  if (std::string_view(ATTACHE_GIT_REVISION).size() > 0) {
+  if (!std::string_view(ATTACHE_GIT_REVISION).empty()) {
     out += " (" + std::string(ATTACHE_GIT_REVISION) + ")";
   }
   return out;

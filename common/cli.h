@@ -34,6 +34,10 @@ class ParsedArgs {
   std::vector<std::string> positional_;
 };
 
+// The environment variable `name`, or nullopt when it is unset. No Attache process changes its
+// environment, so reading it from any thread is safe.
+std::optional<std::string> envVar(const char* name);
+
 class CommandLine {
  public:
   CommandLine(std::string program, std::string summary);

@@ -43,7 +43,7 @@ attache::CommandLine makeCli() {
 }
 
 std::string identity() {
-  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod) return pod;
+  if (auto pod = attache::envVar("POD_NAME"); pod && !pod->empty()) return *pod;
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return std::string(host) + "_" + std::to_string(getpid());
@@ -111,7 +111,7 @@ int superviseUntilSignal(attache::controller::Manager& manager,
   bool was_leader = false;
   int ticks = 0;
   while (true) {
-    timespec tick{0, 50 * 1000 * 1000};
+    timespec tick{0, 50L * 1000 * 1000};
     if (sigtimedwait(&set, nullptr, &tick) > 0) break;
     bool leading = elector == nullptr || elector->isLeader();
     if (leading && manager.synced()) manager.startControllers();
@@ -193,8 +193,10 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits: main waits for them
-  signal(SIGPIPE, SIG_IGN);  // a peer that vanishes mid-write is an error value, not a kill
-  mallopt(M_ARENA_MAX, 1);   // ~30 threads, little contention: one arena keeps the heap compact
+  // A peer that vanishes mid-write is an error value, not a kill. Before any thread starts.
+  signal(SIGPIPE, SIG_IGN);  // NOLINT(concurrency-mt-unsafe)
+  // ~30 threads, little contention: one arena keeps the heap compact.
+  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe): before any thread starts
   auto cli = makeCli();
   auto outcome = attache::runCommandLine(cli, argc, argv);
   if (!outcome.args) return outcome.exit_code;

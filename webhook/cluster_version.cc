@@ -1,7 +1,6 @@
 #include "webhook/cluster_version.h"
 
-#include <cctype>
-#include <cstdlib>
+#include <charconv>
 
 #include "webhook/json_util.h"
 
@@ -10,8 +9,10 @@ namespace {
 
 // The leading decimal number of `s` ("29+" -> 29), or -1.
 int leadingNumber(const std::string& s) {
-  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0]))) return -1;
-  return std::atoi(s.c_str());
+  if (s.empty() || s[0] < '0' || s[0] > '9') return -1;
+  int n = -1;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  return ec == std::errc() && end != s.data() ? n : -1;
 }
 
 }  // namespace

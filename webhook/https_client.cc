@@ -139,7 +139,7 @@ Result<HttpsResponse> HttpsConnection::request(
   req.prepare_payload();
   for (const auto& [k, v] : headers) req.set(k, v);  // after: tests may lie about the length
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  parser.body_limit(uint64_t{64} * 1024 * 1024);
   beast::error_code ec;
   bool done = false;
   beast::get_lowest_layer(*impl_->stream).expires_after(impl_->timeout);

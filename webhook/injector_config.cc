@@ -81,7 +81,7 @@ Result<double> parseQuantity(const std::string& text) {
     for (size_t k = j; k < exp.size(); ++k) {
       if (!std::isdigit(static_cast<unsigned char>(exp[k]))) return bad();
     }
-    return number * std::pow(10.0, std::atoi(exp.c_str()));
+    return number * std::pow(10.0, std::stoi(exp));  // validated: a sign and 1-3 digits
   }
   bool ok = true;
   double mult = suffixMultiplier(rest, &ok);

@@ -101,7 +101,7 @@ Result<InjectorConfig> injectorConfigFromArgs(const ParsedArgs& args) {
     start = comma + 1;
   }
   std::string ns = args.get("namespace");
-  if (ns.empty() && std::getenv("POD_NAMESPACE") != nullptr) ns = std::getenv("POD_NAMESPACE");
+  if (ns.empty()) ns = envVar("POD_NAMESPACE").value_or("");
   if (!ns.empty()) cfg.own_namespace = ns;
   if (auto st = validateConfig(cfg); !st) return st.error();
   return cfg;

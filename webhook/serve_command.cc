@@ -167,8 +167,8 @@ int runServe(const ParsedArgs& args) {
   auto cluster = clusterConfigFromArgs(args);
   if (!cluster) return fail(2, cluster.error().message);
   // In cluster, the service account's namespace is Attache's own (unless set explicitly).
-  if (!args.has("kubeconfig") && !args.has("namespace") &&
-      std::getenv("POD_NAMESPACE") == nullptr && !cluster->default_namespace.empty()) {
+  if (!args.has("kubeconfig") && !args.has("namespace") && !envVar("POD_NAMESPACE") &&
+      !cluster->default_namespace.empty()) {
     cfg->own_namespace = cluster->default_namespace;
   }
   auto resync = positiveFlag(args, "resync-period");

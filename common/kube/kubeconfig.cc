@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/cli.h"
+
 namespace attache::kube {
 namespace {
 
@@ -42,8 +44,11 @@ Result<YAML::Node> findNamed(const YAML::Node& root, const std::string& list,
     for (const auto& entry : entries) {
       if (entry["name"] && entry["name"].as<std::string>() == name) {
         YAML::Node body = entry[key];
-        if (!body || !body.IsMap())
-          return invalidArgument(list + "[" + name + "]." + key + " is missing or not a map");
+        if (!body || !body.IsMap()) {
+          std::string what = list;
+          what.append("[").append(name).append("].").append(key);
+          return invalidArgument(what.append(" is missing or not a map"));
+        }
         return body;
       }
     }
@@ -212,9 +217,9 @@ Result<ClusterConfig> loadInClusterConfigFrom(const std::string& host, const std
 }
 
 Result<ClusterConfig> loadInClusterConfig() {
-  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
-  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
-  return loadInClusterConfigFrom(host ? host : "", port ? port : "", kServiceAccountDir);
+  return loadInClusterConfigFrom(envVar("KUBERNETES_SERVICE_HOST").value_or(""),
+                                 envVar("KUBERNETES_SERVICE_PORT").value_or(""),
+                                 kServiceAccountDir);
 }
 
 }  // namespace attache::kube

@@ -38,7 +38,7 @@ class WatchStream {
   }
 
  private:
-  void readEvents(Concurrency::streams::istream body) {
+  void readEvents(const Concurrency::streams::istream& body) {
     while (gate_->active()) {
       // Bytes, not std::string: the body is an unsigned char stream (see rest_client.cc).
       Concurrency::streams::container_buffer<std::vector<uint8_t>> line;

@@ -8,7 +8,7 @@ namespace attache::controller {
 
 using nlohmann::json;
 
-json trimSecret(json secret) {
+json trimSecret(const json& secret) {
   json meta = secret.value("metadata", json::object());
   json data = secret.value("data", json::object());
   json kept = json::object();
@@ -20,7 +20,7 @@ json trimSecret(json secret) {
       {"data", kept}};
 }
 
-json trimService(json service) {
+json trimService(const json& service) {
   json meta = service.value("metadata", json::object());
   json ports = json::array();
   for (const auto& p : service.value("spec", json::object()).value("ports", json::array())) {

@@ -15,9 +15,9 @@ Result<ReconcileResult> reconcileServiceBinding(ReconcileContext& ctx, const std
 std::string statefulSetOfPod(const std::string& pod_name);
 
 // Informer transforms: keep only what the controllers read (memory: 5,000 pods).
-nlohmann::json trimPod(nlohmann::json pod);
-nlohmann::json trimStatefulSet(nlohmann::json sts);
-nlohmann::json trimSecret(nlohmann::json secret);
-nlohmann::json trimService(nlohmann::json service);
+nlohmann::json trimPod(const nlohmann::json& pod);
+nlohmann::json trimStatefulSet(const nlohmann::json& sts);
+nlohmann::json trimSecret(const nlohmann::json& secret);
+nlohmann::json trimService(const nlohmann::json& service);
 
 }  // namespace attache::controller

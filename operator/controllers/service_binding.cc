@@ -28,9 +28,9 @@ Result<Candidate> parseCandidate(const json& item, const std::string& path, cons
     c.kind = CandidateKind::kService;
     const json& s = item["service"];
     if (!s.is_object()) return specError(path + ".service", "must be an object");
-    for (auto st : {readString(s, "name", path + ".service.", c.name),
-                    readString(s, "namespace", path + ".service.", c.ns),
-                    readInt(s, "port", path + ".service.", c.port, 1, 65535)}) {
+    for (const auto& st : {readString(s, "name", path + ".service.", c.name),
+                           readString(s, "namespace", path + ".service.", c.ns),
+                           readInt(s, "port", path + ".service.", c.port, 1, 65535)}) {
       if (!st.ok()) return st.error();
     }
     if (c.ns.empty()) c.ns = ns;
@@ -45,9 +45,10 @@ Result<Candidate> parseCandidate(const json& item, const std::string& path, cons
     c.kind = CandidateKind::kProvisioned;
     const json& p = item["provisionedService"];
     if (!p.is_object()) return specError(path + ".provisionedService", "must be an object");
-    for (auto st : {readString(p, "apiVersion", path + ".provisionedService.", c.api_version),
-                    readString(p, "kind", path + ".provisionedService.", c.resource_kind),
-                    readString(p, "name", path + ".provisionedService.", c.name)}) {
+    for (const auto& st :
+         {readString(p, "apiVersion", path + ".provisionedService.", c.api_version),
+          readString(p, "kind", path + ".provisionedService.", c.resource_kind),
+          readString(p, "name", path + ".provisionedService.", c.name)}) {
       if (!st.ok()) return st.error();
     }
     if (c.api_version.empty() || c.resource_kind.empty() || c.name.empty()) {
@@ -56,8 +57,9 @@ Result<Candidate> parseCandidate(const json& item, const std::string& path, cons
   } else {
     c.kind = CandidateKind::kExternal;
     if (!item["external"].is_object()) return specError(path + ".external", "must be an object");
-    for (auto st : {readString(item["external"], "host", path + ".external.", c.host),
-                    readInt(item["external"], "port", path + ".external.", c.port, 1, 65535)}) {
+    for (const auto& st :
+         {readString(item["external"], "host", path + ".external.", c.host),
+          readInt(item["external"], "port", path + ".external.", c.port, 1, 65535)}) {
       if (!st.ok()) return st.error();
     }
     if (c.host.empty() || c.port == 0) return specError(path + ".external", "needs host and port");
@@ -68,8 +70,8 @@ Result<Candidate> parseCandidate(const json& item, const std::string& path, cons
 Status parseTls(const json& spec, BindingSpec& out) {
   const json* tls = objectAt(spec, "tls");
   if (tls == nullptr) return specError("spec.tls", "must be an object");
-  for (auto st : {readString(*tls, "mode", "spec.tls.", out.tls_mode),
-                  readString(*tls, "serverName", "spec.tls.", out.tls_server_name)}) {
+  for (const auto& st : {readString(*tls, "mode", "spec.tls.", out.tls_mode),
+                         readString(*tls, "serverName", "spec.tls.", out.tls_server_name)}) {
     if (!st.ok()) return st;
   }
   if (out.tls_mode != "disable" && out.tls_mode != "originate") {
@@ -93,9 +95,10 @@ Result<BindingSpec> parseBindingSpec(const json& cr) {
   auto spec = cr.find("spec");
   if (spec == cr.end() || !spec->is_object()) return specError("spec", "is required");
   if (!spec->contains("listenPort")) return specError("spec.listenPort", "is required");
-  for (auto st : {readInt(*spec, "listenPort", "spec.", out.listen_port, 1, 65535),
-                  readInt(*spec, "connectTimeoutMs", "spec.", out.connect_timeout_ms, 1, 60000),
-                  parseTls(*spec, out)}) {
+  for (const auto& st :
+       {readInt(*spec, "listenPort", "spec.", out.listen_port, 1, 65535),
+        readInt(*spec, "connectTimeoutMs", "spec.", out.connect_timeout_ms, 1, 60000),
+        parseTls(*spec, out)}) {
     if (!st.ok()) return st.error();
   }
   auto cands = spec->find("candidates");

@@ -16,7 +16,7 @@ std::string statefulSetOfPod(const std::string& pod_name) {
   return pod_name.substr(0, dash);
 }
 
-json trimPod(json pod) {
+json trimPod(const json& pod) {
   json meta = pod.value("metadata", json::object());
   json status = pod.value("status", json::object());
   bool ready = false;
@@ -29,7 +29,7 @@ json trimPod(json pod) {
       {"status", {{"podIP", status.value("podIP", "")}, {"ready", ready}}}};
 }
 
-json trimStatefulSet(json sts) {
+json trimStatefulSet(const json& sts) {
   json meta = sts.value("metadata", json::object());
   json spec = sts.value("spec", json::object());
   return {

@@ -17,10 +17,10 @@ using nlohmann::json;
 namespace {
 
 Status parseEnums(const json& spec, ShardedSpec& out) {
-  for (auto st : {readString(spec, "protocol", "spec.", out.protocol),
-                  readString(spec, "distribution", "spec.", out.distribution),
-                  readString(spec, "hash", "spec.", out.hash),
-                  readString(spec, "hashTag", "spec.", out.hash_tag)}) {
+  for (const auto& st : {readString(spec, "protocol", "spec.", out.protocol),
+                         readString(spec, "distribution", "spec.", out.distribution),
+                         readString(spec, "hash", "spec.", out.hash),
+                         readString(spec, "hashTag", "spec.", out.hash_tag)}) {
     if (!st.ok()) return st;
   }
   if (out.protocol != "redis" && out.protocol != "memcached") {
@@ -64,7 +64,7 @@ Status parseShards(const json& spec, ShardedSpec& out) {
     std::string path = "spec.shards.endpoints[" + std::to_string(i) + "].";
     if (!eps[i].is_object()) return specError(path, "must be an object");
     EndpointShard ep;
-    for (auto st :
+    for (const auto& st :
          {readString(eps[i], "name", path, ep.name), readString(eps[i], "host", path, ep.host),
           readInt(eps[i], "port", path, ep.port, 1, 65535),
           readInt(eps[i], "weight", path, ep.weight, 1, 10000)}) {
@@ -86,7 +86,7 @@ Status parseOptions(const json& spec, ShardedSpec& out) {
   if (failure == nullptr) return specError("spec.failure", "must be an object");
   if (auth == nullptr) return specError("spec.auth", "must be an object");
   if (tls == nullptr) return specError("spec.tls", "must be an object");
-  for (auto st :
+  for (const auto& st :
        {readInt(spec, "listenPort", "spec.", out.listen_port, 1, 65535),
         readInt(spec, "timeoutMs", "spec.", out.timeout_ms, 1, 3600000),
         readInt(spec, "serverConnections", "spec.", out.server_connections, 1, 64),
@@ -116,7 +116,7 @@ Result<ShardedSpec> parseShardedSpec(const json& cr) {
   static_cast<ObjectMeta&>(out) = readObjectMeta(cr);
   auto spec_it = cr.find("spec");
   if (spec_it == cr.end() || !spec_it->is_object()) return specError("spec", "is required");
-  for (auto st :
+  for (const auto& st :
        {parseEnums(*spec_it, out), parseShards(*spec_it, out), parseOptions(*spec_it, out)}) {
     if (!st.ok()) return st.error();
   }
@@ -212,6 +212,7 @@ std::optional<std::string> expectedKeyMovement(const std::string& distribution,
   if (!d.ok()) return std::nullopt;
   auto points = [](const std::vector<RingMember>& members) {
     std::vector<routing::ServerPoint> out;
+    out.reserve(members.size());
     for (const auto& m : members) out.push_back({m.name, static_cast<uint32_t>(m.weight)});
     return out;
   };

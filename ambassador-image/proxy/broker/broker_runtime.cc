@@ -240,7 +240,7 @@ void BrokerRuntime::shutdown(bool graceful) {
   stopped_ = true;
   probe_timer_.cancel();
   probe_scheduled_ = false;
-  for (auto p : std::vector<std::shared_ptr<Pending>>(pending_)) dropPending(p);
+  for (const auto& p : std::vector<std::shared_ptr<Pending>>(pending_)) dropPending(p);
   for (auto& w : sessions_) {
     if (auto s = w.lock()) s->close();
   }

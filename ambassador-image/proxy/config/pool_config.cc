@@ -29,7 +29,7 @@ Status validatePool(const PoolConfig& pool) {
     return invalidArgument("pool '" + pool.name + "': " + why);
   };
   if (pool.servers.empty()) return fail("has no servers");
-  if (pool.hash_tag.size() != 0 && pool.hash_tag.size() != 2) {
+  if (!pool.hash_tag.empty() && pool.hash_tag.size() != 2) {
     return fail("hash_tag must be two characters");
   }
   if (pool.server_connections < 1) return fail("server_connections must be at least 1");

@@ -12,10 +12,10 @@
 namespace attache::ambassador::net {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
-constexpr size_t kMaxReadPerWakeup = 512 * 1024;
-constexpr size_t kMaxPendingOutput = 8 << 20;  // stop reading while this much is unsent
-constexpr size_t kMaxQueued = 64 * 1024;       // requests awaiting replies per client
+constexpr size_t kReadChunk = size_t{16} * 1024;
+constexpr size_t kMaxReadPerWakeup = size_t{512} * 1024;
+constexpr size_t kMaxPendingOutput = 8 << 20;     // stop reading while this much is unsent
+constexpr size_t kMaxQueued = size_t{64} * 1024;  // requests awaiting replies per client
 constexpr size_t kShrinkAbove = 4 << 20;
 
 // Hands a finished top-level request to its client, or drops it when the client has gone.

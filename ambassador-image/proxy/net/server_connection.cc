@@ -10,7 +10,7 @@
 namespace attache::ambassador::net {
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 constexpr size_t kMaxReadPerWakeup = 1 << 20;
 constexpr size_t kShrinkAbove = 4 << 20;
 

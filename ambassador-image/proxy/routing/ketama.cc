@@ -12,7 +12,7 @@ constexpr uint32_t kPointsPerHash = 4;
 
 // nc_ketama.c ketama_hash: the `alignment`-th little-endian word of the MD5 digest.
 uint32_t ketamaWord(const unsigned char* digest, uint32_t alignment) {
-  const unsigned char* p = digest + alignment * 4;
+  const unsigned char* p = digest + size_t{alignment} * 4;
   return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }

@@ -151,10 +151,8 @@ int Ring::pick(uint32_t hash) const {
   switch (distribution_) {
     case Distribution::kKetama:
       return pickKetama(hash);
-    case Distribution::kModula:
-      // nc_modula.c modula_dispatch.
-      return slots_[hash % slots_.size()];
-    case Distribution::kMaglev:
+    case Distribution::kModula:  // nc_modula.c modula_dispatch
+    case Distribution::kMaglev:  // the lookup table is indexed the same way
       return slots_[hash % slots_.size()];
     case Distribution::kJump:
       return pickJump(hash);

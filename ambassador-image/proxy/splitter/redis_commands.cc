@@ -223,9 +223,15 @@ Status collectKeys(const RedisCommand& cmd, std::span<const std::string_view> ar
     return {};
   }
   if (k.first == 0) return {};
-  int last = k.last >= 0 ? k.last : argc + k.last;
-  if (k.step == 2 && (argc - k.first) % 2 != 0) return wrongArity(cmd);
-  for (int i = k.first; i <= last && i < argc; i += k.step) {
+  // The key-spec fields are small signed numbers, not characters (a negative `last` counts
+  // from the end).
+  // NOLINTBEGIN(bugprone-signed-char-misuse)
+  const int first = k.first;
+  const int step = k.step;
+  const int last = k.last >= 0 ? k.last : argc + k.last;
+  // NOLINTEND(bugprone-signed-char-misuse)
+  if (step == 2 && (argc - first) % 2 != 0) return wrongArity(cmd);
+  for (int i = first; i <= last && i < argc; i += step) {
     key_indices.push_back(static_cast<uint32_t>(i));
   }
   return {};
