@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -163,7 +165,9 @@ void ChildProcess::stop(int sig) {
   pid_ = -1;
 }
 
-int freePort() {
+namespace {
+
+int kernelFreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -177,6 +181,19 @@ int freePort() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+int freePort() {
+  static std::mutex mu;
+  static std::set<int> given;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int port = kernelFreePort();
+    std::lock_guard<std::mutex> lock(mu);
+    if (port > 0 && given.insert(port).second) return port;
+  }
+  return -1;
 }
 
 bool waitForPort(int port, std::chrono::milliseconds timeout) {

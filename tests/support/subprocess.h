@@ -42,7 +42,8 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, and never handed out before by this
+// process (the kernel may offer the same free port twice in a row).
 int freePort();
 
 // Polls until a TCP connect to 127.0.0.1:port succeeds or the deadline passes.
